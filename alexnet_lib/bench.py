@@ -1,0 +1,118 @@
+"""Throughput benchmark: d2l's training loop against `alexnet_lib.train.fit`, same net, recipe and images."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from torch.utils.data import DataLoader, Dataset
+
+from .data import DeviceLoader, load_fashion_mnist
+from .model import alexnet_d2l, init_weights
+from .train import choose_precision, default_device, fit, get_recipe, make_optimizer, provenance
+
+
+class PILResizeDataset(Dataset):
+    """d2l's input pipeline without torchvision: per-image PIL resize, then to a [0, 1] tensor."""
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, size: int = 224):
+        self.images = images.numpy()
+        self.labels = labels
+        self.size = size
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        img = Image.fromarray(self.images[i]).resize((self.size, self.size), Image.BILINEAR)
+        return torch.from_numpy(np.asarray(img, dtype=np.float32) / 255.0).unsqueeze(0), self.labels[i]
+
+
+def train_d2l_way(images: torch.Tensor, labels: torch.Tensor, batch_size: int = 128, size: int = 224,
+                  workers: int = 4, device: Optional[torch.device] = None, seed: int = 0) -> float:
+    """One pass the way d2l's `train_ch6` trains; returns images per second."""
+    device = device or default_device()
+    torch.manual_seed(seed)
+    net = alexnet_d2l().to(device)
+    init_weights(net, "xavier")
+    optimizer = make_optimizer(net, get_recipe("d2l"))
+    loader = DataLoader(PILResizeDataset(images, labels, size), batch_size=batch_size, shuffle=True,
+                        num_workers=workers, persistent_workers=False)
+    net.train()
+    total_loss = total_correct = seen = 0.0
+    t0 = time.perf_counter()
+    for x, y in loader:
+        x, y = x.to(device), y.to(device)
+        optimizer.zero_grad()
+        y_hat = net(x)
+        loss = F.cross_entropy(y_hat, y)
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():  # d2l reads both metrics back to the host after every batch
+            total_loss += float(loss) * x.shape[0]
+            total_correct += float((y_hat.argmax(1) == y).sum())
+            seen += x.shape[0]
+    return seen / (time.perf_counter() - t0)
+
+
+def train_our_way(images: torch.Tensor, labels: torch.Tensor, batch_size: int = 128, size: int = 224,
+                  device: Optional[torch.device] = None, fast: bool = True, seed: int = 0) -> float:
+    """One pass through `alexnet_lib.train.fit` (d2l's recipe, so only the engine differs); images/s."""
+    device = device or default_device()
+    precision = choose_precision(device, fast)
+    loader = DeviceLoader(images, labels, batch_size=batch_size, size=size, shuffle=True, seed=seed,
+                          device=device, channels_last=precision.channels_last)
+    t0 = time.perf_counter()
+    fit(alexnet_d2l(), loader, None, epochs=1, recipe="d2l", device=device, fast=fast, seed=seed,
+        progress=False)
+    return loader.num_images / (time.perf_counter() - t0)
+
+
+@dataclass
+class BenchResult:
+    """Measured throughputs and their ratio."""
+
+    d2l_images_per_s: float
+    ours_images_per_s: float
+    images: int
+    batch_size: int
+    size: int
+    precision: str
+    device_name: str
+
+    @property
+    def ratio(self) -> float:
+        """How many times faster `fit` trains than d2l's loop."""
+        return self.ours_images_per_s / self.d2l_images_per_s
+
+    def report(self) -> str:
+        """A few lines for the terminal."""
+        return (f"device: {self.device_name}\n"
+                f"{self.images} images, batch {self.batch_size}, {self.size}x{self.size}, alexnet_d2l, d2l recipe\n"
+                f"d2l way (PIL resize in workers, fp32, host sync per batch): {self.d2l_images_per_s:7.1f} images/s\n"
+                f"alexnet_lib.fit ({self.precision}, on-device resize):      {self.ours_images_per_s:7.1f} images/s\n"
+                f"ratio: {self.ratio:.2f}x")
+
+
+def run_benchmark(images: int = 768, batch_size: int = 128, size: int = 224, workers: int = 4,
+                  device: Optional[str] = None, warmup: int = 1) -> BenchResult:
+    """Train the same net on the same images both ways and measure images per second."""
+    if images < batch_size:
+        raise ValueError(f"images={images} must be at least batch_size={batch_size}")
+    dev = torch.device(device) if device is not None else default_device()
+    data = load_fashion_mnist()
+    x, y = data.train_images[:images], data.train_labels[:images]
+    wx, wy = x[: warmup * batch_size], y[: warmup * batch_size]
+    # Warm-up passes pay one-time costs (kernel selection, allocator growth) outside the timing.
+    if warmup:
+        train_d2l_way(wx, wy, batch_size, size, workers, dev)
+        train_our_way(wx, wy, batch_size, size, dev)
+    d2l = train_d2l_way(x, y, batch_size, size, workers, dev)
+    ours = train_our_way(x, y, batch_size, size, dev)
+    return BenchResult(d2l, ours, images, batch_size, size, choose_precision(dev).label,
+                       provenance(dev)["device_name"])

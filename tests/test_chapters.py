@@ -1,0 +1,59 @@
+"""Every chapter follows the anatomy: listed in the TOC, committed executed, the setup cell, >= 3 exercises."""
+
+import json
+import re
+
+import pytest
+
+from alexnet_lib import REPOSITORY_URL
+from alexnet_lib.student import BEGIN, student_version
+from tests.chapters import CHAPTERS, ROOT
+
+SETUP_URL = f"alexnet-lib @ git+{REPOSITORY_URL}"
+
+
+def load(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def sources(nb, kind):
+    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == kind]
+
+
+def test_toc_lists_exactly_the_existing_pages():
+    toc = (ROOT / "_toc.yml").read_text()
+    listed = re.findall(r"file:\s*(\S+)", toc)
+    for name in listed:
+        assert any((ROOT / f"{name}{ext}").exists() for ext in (".md", ".ipynb")), f"{name} is listed but missing"
+    for chapter in CHAPTERS:
+        assert f"chapters/{chapter.stem}" in listed, f"{chapter.name} is not in _toc.yml"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_anatomy(chapter):
+    nb = load(chapter)
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(c.get("execution_count") for c in code), "commit the chapter executed (see README)"
+    assert not any(o.get("output_type") == "error" for c in code for o in c.get("outputs", []))
+    assert SETUP_URL in "".join(code[0]["source"]), "the first code cell is the Colab setup cell"
+    markdown = "\n".join(sources(nb, "markdown"))
+    assert markdown.lstrip().startswith("# ") and "What you'll learn" in markdown
+    assert "## Summary" in markdown and "{bibliography}" in markdown
+    exercises = [c for c in code if BEGIN in "".join(c["source"])]
+    assert len(exercises) >= 3
+    for c in exercises:
+        assert "hide-input" in c["metadata"].get("tags", []), "solutions are hidden in the book"
+        assert any("✅" in "".join(o.get("text", "")) for o in c["outputs"]), "the committed solution passes"
+    assert markdown.count("{exercise}") >= 3 and markdown.count("{solution}") >= 3
+    assert any("NBVAL_CHECK_OUTPUT" in "".join(c["source"]) for c in code)
+    if any("widgets" in "".join(c["source"]) for c in code):
+        assert nb["metadata"].get("widgets"), "save the widget state (nbconvert --execute stores it)"
+    assert chapter.stat().st_size < 2_000_000, "keep figures small (dpi <= 100)"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_student_version_has_no_solutions(chapter):
+    student = student_version(load(chapter), chapter.name)
+    text = json.dumps(student)
+    assert BEGIN not in text and "{solution}" not in text
+    assert text.count("raise NotImplementedError()") >= 3
