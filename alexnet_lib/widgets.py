@@ -1,0 +1,381 @@
+"""Interactive explorers for the chapters, built on ipywidgets and drivable headlessly in tests."""
+
+from __future__ import annotations
+
+import html
+import io
+from typing import Optional
+
+import ipywidgets as w
+import matplotlib.pyplot as plt
+from IPython.display import display
+from matplotlib.figure import Figure
+
+from .plots import plot_windows
+from .shapes import conv_arithmetic, pool_output_size
+
+ERROR_STYLE = "color:#b30000;font-weight:bold"
+
+
+def figure_png(fig: Figure) -> bytes:
+    """A figure as PNG bytes for an Image widget (works with or without a live kernel); closes the figure."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+class OutputSizeExplorer:
+    """Sliders for W, K, S, P and an optional pooling stage; shows the output size, the windows, or a red error.
+
+    Every control is a public attribute (`size`, `kernel`, `stride`, `padding`, `use_pool`, `pool_kernel`,
+    `pool_stride`), so a test can set `explorer.size.value = 224` and read `output_size`, `result`, `error`.
+    """
+
+    def __init__(self, size: int = 227, kernel: int = 11, stride: int = 4, padding: int = 0,
+                 use_pool: bool = True, pool_kernel: int = 3, pool_stride: int = 2, draw: bool = True) -> None:
+        slider = dict(continuous_update=False, style={"description_width": "110px"},
+                      layout=w.Layout(width="420px"))
+        self.size = w.IntSlider(size, min=1, max=256, description="input W", **slider)
+        self.kernel = w.IntSlider(kernel, min=1, max=15, description="kernel K", **slider)
+        self.stride = w.IntSlider(stride, min=1, max=8, description="stride S", **slider)
+        self.padding = w.IntSlider(padding, min=0, max=8, description="padding P", **slider)
+        self.use_pool = w.Checkbox(use_pool, description="then max-pool", indent=False)
+        self.pool_kernel = w.IntSlider(pool_kernel, min=1, max=5, description="pool window z", **slider)
+        self.pool_stride = w.IntSlider(pool_stride, min=1, max=4, description="pool stride s", **slider)
+        self.message = w.HTML()
+        self.figure = w.Image(format="png", layout=w.Layout(max_width="760px"))
+        self.draw = draw
+        self.output_size: Optional[int] = None
+        self.result = ""
+        self.error = ""
+        controls = (self.size, self.kernel, self.stride, self.padding, self.use_pool, self.pool_kernel,
+                    self.pool_stride)
+        for control in controls:
+            control.observe(self._update, names="value")
+        self.widget = w.VBox([w.HBox([w.VBox(controls[:4]), w.VBox(controls[4:])]), self.message, self.figure])
+        self._update()
+
+    def _compute(self) -> str:
+        """The result line for the current settings; raises ValueError for impossible ones."""
+        W, K, S, P = self.size.value, self.kernel.value, self.stride.value, self.padding.value
+        conv = conv_arithmetic(W, K, S, P)
+        self.output_size = conv.output
+        text = f"conv: ⌊({W} − {K} + 2·{P}) / {S}⌋ + 1 = {conv.output}"
+        text += " (exact)" if conv.exact else f" ({conv.remainder} left over, {conv.dropped_input} of them real input)"
+        if self.use_pool.value:
+            try:
+                pooled = pool_output_size(conv.output, self.pool_kernel.value, self.pool_stride.value)
+            except ValueError as e:
+                raise ValueError(f"pooling: {e}") from None
+            self.output_size = pooled
+            text += f" → pool: ⌊({conv.output} − {self.pool_kernel.value}) / {self.pool_stride.value}⌋ + 1 = {pooled}"
+        return text
+
+    def _update(self, change: object = None) -> None:
+        """Recompute after any slider moves; an impossible setting becomes a red message, never a traceback."""
+        try:
+            self.result = self._compute()
+            self.error = ""
+            self.message.value = f"<b>output size {self.output_size}</b> &nbsp; {html.escape(self.result)}"
+        except ValueError as e:
+            self.output_size, self.result, self.error = None, "", str(e)
+            self.message.value = f'<span style="{ERROR_STYLE}">Impossible setting: {html.escape(self.error)}</span>'
+        if self.draw:
+            self._redraw()
+
+    def _redraw(self) -> None:
+        """Replace the drawing with the windows of the current convolution (or nothing, after an error)."""
+        if self.error:
+            self.figure.value = b""
+            return
+        fig = plot_windows(self.size.value, self.kernel.value, self.stride.value, self.padding.value)
+        self.figure.value = figure_png(fig)
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+
+# ----------------------------------------------------------------------------- chapter: ReLU versus tanh
+
+
+class ActivationExplorer:
+    """Pick an activation, a depth and a weight scale; see how the gradient fades (or grows) layer by layer.
+
+    Controls are public attributes (`activation`, `depth`, `weight_scale`); after each change `norms` holds
+    the gradient norm of every layer (first layer first), `ratio` how many times smaller the first layer's
+    gradient is than the last layer's, and `result` the sentence shown under the controls.
+    """
+
+    def __init__(self, activation: str = "relu", depth: int = 20, weight_scale: float = 1.41, width: int = 128,
+                 draw: bool = True) -> None:
+        from .activations import NAMES
+
+        slider = dict(continuous_update=False, style={"description_width": "110px"},
+                      layout=w.Layout(width="420px"))
+        self.activation = w.Dropdown(options=list(NAMES), value=activation, description="activation",
+                                     style={"description_width": "110px"})
+        self.depth = w.IntSlider(depth, min=2, max=50, description="depth", **slider)
+        self.weight_scale = w.FloatSlider(weight_scale, min=0.5, max=3.0, step=0.01, description="weight scale",
+                                          readout_format=".2f", **slider)
+        self.width = width
+        self.message = w.HTML()
+        self.figure = w.Image(format="png", layout=w.Layout(max_width="620px"))
+        self.draw = draw
+        self.norms: list[float] = []
+        self.profiles: dict[str, list[float]] = {}
+        self.ratio = float("nan")
+        self.result = ""
+        for control in (self.activation, self.depth, self.weight_scale):
+            control.observe(self._update, names="value")
+        self.widget = w.VBox([self.activation, self.depth, self.weight_scale, self.message, self.figure])
+        self._update()
+
+    def _update(self, change: object = None) -> None:
+        """Recompute every activation's gradient profile for the current depth and scale."""
+        from .activations import NAMES, gradient_norms, gradient_ratio
+
+        self.profiles = {name: gradient_norms(name, self.depth.value, self.width, self.weight_scale.value)
+                         for name in NAMES}
+        self.norms = self.profiles[self.activation.value]
+        self.ratio = gradient_ratio(self.norms)
+        if self.ratio >= 1:
+            how = f"{self.ratio:.3g} times smaller than"
+        else:
+            how = f"{1 / self.ratio:.3g} times larger than"
+        self.result = (f"{self.activation.value}, {self.depth.value} layers, weight scale "
+                       f"{self.weight_scale.value:.2f}: the first layer's gradient is {how} the last layer's")
+        self.message.value = f"<b>{html.escape(self.result)}</b>"
+        if self.draw:
+            from .plots import plot_gradient_norms
+
+            fig = plot_gradient_norms(self.profiles, highlight=self.activation.value,
+                                      title=f"depth {self.depth.value}, weight scale {self.weight_scale.value:.2f}")
+            self.figure.value = figure_png(fig)
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+
+# ----------------------------------------------------------------------------- chapter: dropout
+
+
+class DropoutExplorer:
+    """A 16x16 grid of positive activations before and after dropout, with a p slider and a mask seed.
+
+    Controls: `p`, `seed`, `inverted` (scale survivors by 1/(1-p), as PyTorch does; off is the paper's plain
+    dropout) and `training` (off is eval mode: the identity for inverted dropout, x(1-p) for the paper's).
+    After each change: `before`, `after` (tensors), `mean_before`, `mean_after`, `kept`, `mean_over_masks` (the
+    mean after dropout averaged over 1,000 fresh masks, i.e. close to its expectation) and `result`.
+    """
+
+    def __init__(self, p: float = 0.5, seed: int = 0, inverted: bool = True, training: bool = True,
+                 side: int = 16, draw: bool = True) -> None:
+        import torch
+
+        slider = dict(continuous_update=False, style={"description_width": "110px"},
+                      layout=w.Layout(width="420px"))
+        self.p = w.FloatSlider(p, min=0.0, max=0.9, step=0.05, description="drop prob. p", readout_format=".2f",
+                               **slider)
+        self.seed = w.IntSlider(seed, min=0, max=99, description="mask seed", **slider)
+        self.inverted = w.Checkbox(inverted, description="inverted (scale by 1/(1-p) in training)", indent=False)
+        self.training = w.Checkbox(training, description="training mode", indent=False)
+        self.message = w.HTML()
+        self.figure = w.Image(format="png", layout=w.Layout(max_width="560px"))
+        self.draw = draw
+        # Positive values, like the ReLU outputs that dropout follows in AlexNet's classifier.
+        self.before = torch.rand(side, side, generator=torch.Generator().manual_seed(1234)) * 2
+        self.after = self.before.clone()
+        self.mean_before = float(self.before.mean())
+        self.mean_after = self.mean_before
+        self.kept = self.before.numel()
+        self.mean_over_masks = self.mean_before
+        self.result = ""
+        for control in (self.p, self.seed, self.inverted, self.training):
+            control.observe(self._update, names="value")
+        self.widget = w.VBox([self.p, self.seed, w.HBox([self.inverted, self.training]), self.message, self.figure])
+        self._update()
+
+    def _update(self, change: object = None) -> None:
+        """Redraw the mask for the current p and seed and recompute the means."""
+        import torch
+
+        p = self.p.value
+        if self.training.value:
+            keep = torch.rand(self.before.shape, generator=torch.Generator().manual_seed(self.seed.value)) >= p
+            scale = 1 / (1 - p) if self.inverted.value else 1.0
+            self.after = self.before * keep * scale
+            self.kept = int(keep.sum())
+            many = torch.rand((1000, *self.before.shape), generator=torch.Generator().manual_seed(10_000)) >= p
+            self.mean_over_masks = float((self.before * many * scale).mean())
+            mode = f"training: kept {self.kept} of {keep.numel()} units, survivors × {scale:.3g}"
+        else:
+            scale = 1.0 if self.inverted.value else 1 - p
+            self.after = self.before * scale
+            self.kept = self.before.numel()
+            self.mean_over_masks = float(self.after.mean())
+            mode = f"eval: every unit kept, × {scale:.3g}"
+        self.mean_after = float(self.after.mean())
+        self.result = (f"{mode}; mean before {self.mean_before:.3f}, after {self.mean_after:.3f} "
+                       f"(over 1,000 masks: {self.mean_over_masks:.3f})")
+        self.message.value = f"<b>{html.escape(self.result)}</b>"
+        if self.draw:
+            from .plots import plot_dropout_mask
+
+            kind = "inverted" if self.inverted.value else "paper's plain"
+            fig = plot_dropout_mask(self.before.numpy(), self.after.numpy(), title=f"{kind} dropout, p = {p:.2f}")
+            self.figure.value = figure_png(fig)
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+
+# ----------------------------------------------------------------------------- chapter: local response normalisation
+
+#: One pixel's activations across 16 channels: a cluster of strong neighbours (4-6) and a lone peak (10).
+LRN_DEMO_PROFILE = (5.0, 2.0, 0.0, 8.0, 90.0, 100.0, 95.0, 4.0, 0.0, 0.0, 100.0, 3.0, 0.0, 6.0, 2.0, 0.0)
+
+
+class LRNExplorer:
+    """Sliders for k, n, alpha, beta and the activation scale on a channel profile; shows a and b = LRN(a).
+
+    Controls are public (`k`, `n`, `alpha`, `beta`, `scale`); after each change `before`, `after`,
+    `divisor`, `result` and `error` hold the current state, so tests can drive it without a browser.
+    """
+
+    def __init__(self, profile: Optional[tuple] = None, k: float = 2.0, n: int = 5, alpha: float = 1e-4,
+                 beta: float = 0.75, scale: float = 1.0, draw: bool = True) -> None:
+        from .normalization import _profile
+
+        self.profile = _profile(LRN_DEMO_PROFILE if profile is None else profile)
+        slider = dict(continuous_update=False, style={"description_width": "120px"},
+                      layout=w.Layout(width="420px"))
+        self.k = w.FloatSlider(k, min=0.0, max=5.0, step=0.1, description="k", **slider)
+        self.n = w.IntSlider(n, min=1, max=15, description="n (channels)", **slider)
+        self.alpha = w.FloatLogSlider(alpha, base=10, min=-6, max=0, step=0.25, description="α", readout_format=".1e",
+                                      **slider)
+        self.beta = w.FloatSlider(beta, min=0.0, max=2.0, step=0.05, description="β", **slider)
+        self.scale = w.FloatLogSlider(scale, base=10, min=-2, max=2, step=0.25, description="activation scale",
+                                      readout_format=".2g", **slider)
+        self.message = w.HTML()
+        self.figure = w.Image(format="png", layout=w.Layout(max_width="760px"))
+        self.draw = draw
+        self.before = self.after = self.divisor = None
+        self.result = ""
+        self.error = ""
+        controls = (self.k, self.n, self.alpha, self.beta, self.scale)
+        for control in controls:
+            control.observe(self._update, names="value")
+        self.widget = w.VBox([w.HBox([w.VBox(controls[:3]), w.VBox(controls[3:])]), self.message, self.figure])
+        self._update()
+
+    def _compute(self) -> str:
+        """Normalise the scaled profile; raises the library's ValueError for impossible settings."""
+        from .normalization import lrn_denominator, lrn_profile
+
+        params = dict(size=self.n.value, alpha=self.alpha.value, beta=self.beta.value, k=self.k.value)
+        before = self.profile * self.scale.value
+        after = lrn_profile(before, **params)
+        self.before, self.after, self.divisor = before, after, lrn_denominator(before, **params)
+        base = self.k.value ** self.beta.value
+        strongest = int(after.argmax())
+        spread = float(self.divisor.max() / self.divisor.min())
+        return (f"divisors from {float(self.divisor.min()):.3g} to {float(self.divisor.max()):.3g} "
+                f"(k^β alone: {base:.3g}); strongest output: channel {strongest} "
+                f"({float(before[strongest]):.3g} → {float(after[strongest]):.3g}); "
+                f"largest/smallest divisor = {spread:.3g}" + (" — LRN is just a constant scale here"
+                                                               if spread < 1.01 else ""))
+
+    def _update(self, change: object = None) -> None:
+        """Recompute after any slider moves; an impossible setting becomes a red message, never a traceback."""
+        try:
+            self.result = self._compute()
+            self.error = ""
+            self.message.value = html.escape(self.result)
+        except ValueError as e:
+            self.before = self.after = self.divisor = None
+            self.result, self.error = "", str(e)
+            self.message.value = f'<span style="{ERROR_STYLE}">Impossible setting: {html.escape(self.error)}</span>'
+        if self.draw:
+            self._redraw()
+
+    def _redraw(self) -> None:
+        """Redraw the before/after bars (or nothing, after an error)."""
+        from .plots import plot_lrn_profile
+
+        if self.error:
+            self.figure.value = b""
+            return
+        fig = plot_lrn_profile(self.before.tolist(), self.after.tolist(), self.k.value, self.beta.value)
+        self.figure.value = figure_png(fig)
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+
+# ----------------------------------------------------------------------------- chapter: overlapping pooling
+
+
+class PoolingExplorer:
+    """Sliders for the input width W, pooling window z and stride s; shows which inputs each window reads.
+
+    Controls are public (`size`, `window`, `stride`); after each change `output_size`, `coverage`,
+    `overlap`, `result` and `error` hold the current state.
+    """
+
+    def __init__(self, size: int = 13, window: int = 3, stride: int = 2, draw: bool = True) -> None:
+        slider = dict(continuous_update=False, style={"description_width": "110px"},
+                      layout=w.Layout(width="420px"))
+        self.size = w.IntSlider(size, min=1, max=40, description="input W", **slider)
+        self.window = w.IntSlider(window, min=1, max=8, description="window z", **slider)
+        self.stride = w.IntSlider(stride, min=1, max=8, description="stride s", **slider)
+        self.message = w.HTML()
+        self.figure = w.Image(format="png", layout=w.Layout(max_width="760px"))
+        self.draw = draw
+        self.output_size: Optional[int] = None
+        self.coverage: Optional[list] = None
+        self.overlap: Optional[int] = None
+        self.result = ""
+        self.error = ""
+        for control in (self.size, self.window, self.stride):
+            control.observe(self._update, names="value")
+        self.widget = w.VBox([self.size, self.window, self.stride, self.message, self.figure])
+        self._update()
+
+    def _compute(self) -> str:
+        """Output size, overlap and coverage; raises the library's ValueError for impossible settings."""
+        from .pooling import overlap, pool_coverage
+
+        W, z, s = self.size.value, self.window.value, self.stride.value
+        self.output_size = pool_output_size(W, z, s)
+        self.coverage, self.overlap = pool_coverage(W, z, s), overlap(z, s)
+        never = sum(c == 0 for c in self.coverage)
+        kind = ("overlapping" if z > s else "non-overlapping" if z == s else "with gaps between windows")
+        return (f"⌊({W} − {z}) / {s}⌋ + 1 = {self.output_size} outputs; {kind}: neighbouring windows share "
+                f"{self.overlap} input(s); {sum(c > 1 for c in self.coverage)} inputs read by two or more windows, "
+                f"{never} never read")
+
+    def _update(self, change: object = None) -> None:
+        """Recompute after any slider moves; an impossible setting becomes a red message, never a traceback."""
+        try:
+            self.result = self._compute()
+            self.error = ""
+            self.message.value = f"<b>output size {self.output_size}</b> &nbsp; {html.escape(self.result)}"
+        except ValueError as e:
+            self.output_size = self.coverage = self.overlap = None
+            self.result, self.error = "", str(e)
+            self.message.value = f'<span style="{ERROR_STYLE}">Impossible setting: {html.escape(self.error)}</span>'
+        if self.draw:
+            self._redraw()
+
+    def _redraw(self) -> None:
+        """Redraw the windows and per-input counts (or nothing, after an error)."""
+        from .plots import plot_pool_coverage
+
+        if self.error:
+            self.figure.value = b""
+            return
+        self.figure.value = figure_png(plot_pool_coverage(self.size.value, self.window.value, self.stride.value))
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
