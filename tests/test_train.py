@@ -2,6 +2,7 @@
 
 import json
 import math
+import os
 from pathlib import Path
 
 import pytest
@@ -56,7 +57,10 @@ def test_recipes_and_schedule():
     r = T.RECIPES["fast"]
     lrs = [T.lr_at(r, s, 100) for s in range(100)]
     assert max(lrs) == pytest.approx(r.lr)
-    assert lrs.index(max(lrs)) == int(r.warmup * 100) - 1  # warmup ends at the peak
+    warm = int(r.warmup * 100)
+    assert all(a < b for a, b in zip(lrs[:warm - 1], lrs[1:warm]))  # rising through the warmup
+    assert lrs[warm - 1] == pytest.approx(r.lr)  # warmup ends at the peak
+    assert all(a >= b for a, b in zip(lrs[warm:], lrs[warm + 1:]))  # then only falls
     assert lrs[-1] < 0.01 * r.lr and all(a >= b for a, b in zip(lrs[15:], lrs[16:]))
 
 
@@ -158,3 +162,13 @@ def test_cli_smoke_training_beats_chance_on_real_data(tmp_path, monkeypatch, cap
     assert history["config"]["model"] == "alexnet_d2l" and history["config"]["size"] == 224
     assert history["epochs"][-1]["test_acc"] > 0.25  # chance is 0.10
     assert (out / "checkpoint.pt").exists()
+
+
+def test_atomic_write_leaves_a_normal_file_and_no_temp(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = T.atomic_write_text(tmp_path / "sub" / "h.json", "{}\n")
+    finally:
+        os.umask(old)
+    assert path.read_text() == "{}\n" and (path.stat().st_mode & 0o777) == 0o644
+    assert [p.name for p in path.parent.iterdir()] == ["h.json"]

@@ -1,0 +1,74 @@
+"""Overlapping pooling, taken apart: which inputs each window sees, sizes and receptive fields through AlexNet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import AlexNetConfig
+from .shapes import _check_int, pool_output_size
+
+#: The paper's overlapping pooling (z=3, s=2) and the traditional non-overlapping one (z=s=2).
+OVERLAPPING = (3, 2)
+NON_OVERLAPPING = (2, 2)
+
+
+def pool_coverage(size: int, window: int, stride: int) -> list[int]:
+    """How many pooling windows (no padding) read each of the `size` input positions along one side."""
+    out = pool_output_size(size, window, stride)  # validates and raises a clear ValueError
+    counts = [0] * size
+    for j in range(out):
+        for i in range(j * stride, j * stride + window):
+            counts[i] += 1
+    return counts
+
+
+def overlap(window: int, stride: int) -> int:
+    """How many positions two neighbouring windows share: window - stride, or 0 when they do not touch."""
+    _check_int("window", window, 1)
+    _check_int("stride", stride, 1)
+    return max(0, window - stride)
+
+
+@dataclass(frozen=True)
+class RFRow:
+    """One layer of AlexNet's feature extractor: its output side, the jump between outputs, the receptive field."""
+
+    name: str
+    kernel: int
+    stride: int
+    padding: int
+    output: int
+    jump: int
+    receptive_field: int
+
+
+def receptive_fields(config: AlexNetConfig) -> list[RFRow]:
+    """Output size, jump and receptive field (in input pixels) after each conv and pool layer of `config`."""
+    if not isinstance(config, AlexNetConfig):
+        raise ValueError(f"config={config!r} must be an AlexNetConfig, e.g. alexnet_fashion().config")
+    z, s = config.pool_kernel, config.pool_stride
+    layers = [("conv1", config.conv1_kernel, config.conv1_stride, config.conv1_padding), ("pool1", z, s, 0),
+              ("conv2", 5, 1, 2), ("pool2", z, s, 0), ("conv3", 3, 1, 1), ("conv4", 3, 1, 1),
+              ("conv5", 3, 1, 1), ("pool3", z, s, 0)]
+    rows, jump, rf = [], 1, 1
+    for (name, k, st, p), out in zip(layers, config.feature_sizes):
+        # Each extra kernel tap reaches `jump` input pixels further; strides multiply the jump.
+        rf += (k - 1) * jump
+        jump *= st
+        rows.append(RFRow(name, k, st, p, out, jump, rf))
+    return rows
+
+
+def compare_text(input_size: int = 227) -> str:
+    """Side by side, for AlexNet with 3/2 and with 2/2 pooling: output size and receptive field per layer."""
+    a = receptive_fields(AlexNetConfig(input_size=input_size, pool_kernel=3, pool_stride=2))
+    b = receptive_fields(AlexNetConfig(input_size=input_size, pool_kernel=2, pool_stride=2))
+    lines = [f"{'layer':6} {'z=3, s=2: size':>15} {'RF':>4}   {'z=2, s=2: size':>15} {'RF':>4}",
+             "-" * 52]
+    for ra, rb in zip(a, b):
+        lines.append(f"{ra.name:6} {ra.output:>15} {ra.receptive_field:>4}   {rb.output:>15} {rb.receptive_field:>4}")
+    return "\n".join(lines)
+
+
+__all__ = ["OVERLAPPING", "NON_OVERLAPPING", "pool_coverage", "overlap", "RFRow", "receptive_fields",
+           "compare_text"]
