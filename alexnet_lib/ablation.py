@@ -20,6 +20,7 @@ import torch
 from .data import fashion_mnist_loaders
 from .model import AlexNetConfig, alexnet_fashion
 from .normalization import lrn_activity
+from .runs import RUNS_DIR, run_path
 from .train import atomic_write_text, choose_precision, evaluate, fit, get_recipe, provenance
 
 SCHEMA = "alexnet_lib.ablation/1"
@@ -242,7 +243,6 @@ def where_text(record: dict[str, Any]) -> str:
 
 # ----------------------------------------------------------------------------- the chapters' recorded experiments
 
-RUNS_DIR = Path(__file__).resolve().parent.parent / "data" / "runs"
 #: Claimed gains of the paper (ImageNet, top-1 error), as fractions, for `verdict`.
 PAPER_CLAIMS = {"lrn": 0.014, "pooling": 0.004}
 #: The settings each chapter's record was made with; sized for about ten minutes on a 2-core CPU.
@@ -257,6 +257,11 @@ EXPERIMENTS: dict[str, dict[str, Any]] = {
 }
 
 
+def load_recorded(name: str) -> dict[str, Any]:
+    """The recorded ablation `name` ('lrn', 'pooling'): the clone's data/runs copy, else fetched; validated."""
+    return load_ablation(run_path(name))
+
+
 def record_experiment(name: str, path: Union[str, Path, None] = None, progress: bool = True) -> dict[str, Any]:
     """Run one of EXPERIMENTS with its fixed settings and write it to data/runs/<name>.json (or `path`)."""
     if name not in EXPERIMENTS:
@@ -267,4 +272,4 @@ def record_experiment(name: str, path: Union[str, Path, None] = None, progress: 
 
 __all__ = ["SCHEMA", "LRN_VARIANTS", "POOLING_VARIANTS", "run_ablation", "validate_ablation", "load_ablation",
            "VariantSummary", "summarize", "verdict", "summary_text", "where_text", "RUNS_DIR", "PAPER_CLAIMS",
-           "EXPERIMENTS", "record_experiment"]
+           "EXPERIMENTS", "record_experiment", "load_recorded"]

@@ -465,3 +465,120 @@ def check_max_pool_1d(fn: Callable[[list, int, int], Any]) -> bool:
                     f"dropped" if len(got) != len(want) else "window j covers values[j*s : j*s + z]")
             return _report(False, "", f"{call} = {got}, expected {want}; {hint}")
     return _report(True, "your max pooling matches F.max_pool1d on every window and stride", "")
+
+
+# ----------------------------------------------------------------------------- chapter: the whole network
+
+import numbers  # noqa: E402
+
+from .model import AlexNetConfig as _AlexNetConfig  # noqa: E402
+from .towers import towers_forward as _towers_forward  # noqa: E402
+
+# (in, out, kernel, groups): the paper's grouped and ungrouped convolutions, plus groups other than 2.
+GROUPED_PARAMS_CASES = [(96, 256, 5, 2), (96, 256, 5, 1), (3, 96, 11, 1), (256, 384, 3, 1), (384, 384, 3, 2),
+                        (384, 256, 3, 2), (8, 4, 3, 4), (6, 12, 1, 3)]
+
+
+def check_grouped_conv_params(fn: Callable[[int, int, int, int], Any]) -> bool:
+    """Exercise: `fn(c_in, c_out, k, groups)` gives the parameters (weights and biases) of a grouped convolution."""
+    if not callable(fn):
+        return _report(False, "", f"pass your function itself, e.g. check_grouped_conv_params(conv_params), "
+                                  f"not {fn!r}")
+    for c_in, c_out, k, g in GROUPED_PARAMS_CASES:
+        want = sum(p.numel() for p in nn.Conv2d(c_in, c_out, k, groups=g).parameters())
+        call = f"conv_params({c_in}, {c_out}, {k}, {g})"
+        got, error = _call(fn, c_in, c_out, k, g)
+        if error:
+            return _report(False, "", f"{call}: {error}")
+        if isinstance(got, bool) or not isinstance(got, numbers.Integral):
+            return _report(False, "", f"{call} returned {got!r}; return an int (use // to divide by groups)")
+        if got != want:
+            weights = c_out * (c_in // g) * k * k
+            if got == weights:
+                tip = "add the biases: one per output channel"
+            elif got == c_out * c_in * k * k + c_out:
+                tip = "that is the ungrouped count: each output channel sees only in/groups input channels"
+            else:
+                tip = "each of the out channels has (in/groups) × k × k weights and one bias"
+            return _report(False, "", f"{call} returned {got}, PyTorch counts {want}; {tip}")
+    return _report(True, "your count matches PyTorch for every case: groups=2 halves a convolution's weights", "")
+
+
+def _tower_cases() -> list[tuple[nn.Conv2d, torch.Tensor]]:
+    """Grouped convolutions of different shapes (the paper's conv2 among them), with inputs, all seeded."""
+    gen = torch.Generator().manual_seed(0)
+    cases = []
+    for c_in, c_out, k, stride, padding, size in ((96, 256, 5, 1, 2, 27), (8, 6, 3, 2, 0, 9), (4, 10, 3, 1, 1, 5)):
+        with torch.random.fork_rng(devices=[]):  # building a layer draws from the learner's global RNG
+            conv = nn.Conv2d(c_in, c_out, k, stride=stride, padding=padding, groups=2)
+        with torch.no_grad():  # seeded weights, the same on every run
+            conv.weight.copy_(0.1 * torch.randn(conv.weight.shape, generator=gen))
+            conv.bias.copy_(torch.randn(conv.bias.shape, generator=gen))
+        cases.append((conv, torch.randn(2, c_in, size, size, generator=gen)))
+    return cases
+
+
+def check_make_towers(fn: Callable[[nn.Conv2d], Any]) -> bool:
+    """Exercise: `fn(conv)` turns a groups=2 convolution into two ordinary nn.Conv2d towers with the same output."""
+    if not callable(fn):
+        return _report(False, "", f"pass your function itself, e.g. check_make_towers(make_towers), not {fn!r}")
+    for conv, x in _tower_cases():
+        call = f"make_towers(Conv2d({conv.in_channels}, {conv.out_channels}, {conv.kernel_size[0]}, " \
+               f"stride={conv.stride[0]}, padding={conv.padding[0]}, groups=2))"
+        got, error = _call(fn, conv)
+        if error:
+            return _report(False, "", f"{call}: {error}")
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            return _report(False, "", f"{call} should return two convolutions (tower_a, tower_b), got {got!r}")
+        for name, tower in zip(("tower_a", "tower_b"), got):
+            if not isinstance(tower, nn.Conv2d) or tower.groups != 1:
+                return _report(False, "", f"{call}: {name} must be an ordinary nn.Conv2d (groups=1), got {tower!r}")
+            if (tower.in_channels, tower.out_channels) != (conv.in_channels // 2, conv.out_channels // 2):
+                return _report(False, "", f"{call}: {name} maps {tower.in_channels} -> {tower.out_channels} "
+                                          f"channels; each tower takes half the inputs ({conv.in_channels // 2}) "
+                                          f"and makes half the outputs ({conv.out_channels // 2})")
+        with torch.no_grad():
+            want = conv(x)
+            try:
+                out = _towers_forward(x, *got)
+            except Exception as e:  # a learner's tower that cannot run becomes a hint
+                return _report(False, "", f"{call}: running the towers failed: {e}")
+            if out.shape != want.shape:
+                return _report(False, "", f"{call}: the towers give shape {tuple(out.shape)}, the grouped conv "
+                                          f"{tuple(want.shape)}; copy kernel_size, stride and padding")
+            diff = float((out - want).abs().max())
+            if diff > 1e-5:
+                half = conv.out_channels // 2
+                a_weight = got[0].weight
+                swapped = a_weight.shape == conv.weight[half:].shape and torch.allclose(a_weight, conv.weight[half:])
+                tip = ("the halves are swapped: tower_a gets the first half of the output channels"
+                       if swapped else
+                       "copy conv.weight[:out//2] and conv.bias[:out//2] into tower_a, the rest into tower_b")
+                return _report(False, "", f"{call}: outputs differ by up to {diff:.3g}; {tip}")
+    return _report(True, "your two towers reproduce the grouped convolution on all three shapes", "")
+
+
+FLATTEN_CASES = (227, 224, 256, 195, 320)
+
+
+def check_flatten_size(fn: Callable[[int], Any]) -> bool:
+    """Exercise: `fn(W)` gives how many numbers enter FC1 of the paper's network for a W×W input."""
+    if not callable(fn):
+        return _report(False, "", f"pass your function itself, e.g. check_flatten_size(flatten_size), not {fn!r}")
+    for size in FLATTEN_CASES:
+        config = _AlexNetConfig(input_size=size)
+        want, side = config.flatten_features, config.feature_size
+        got, error = _call(fn, size)
+        if error:
+            return _report(False, "", f"flatten_size({size}): {error}")
+        if isinstance(got, bool) or not isinstance(got, numbers.Integral):
+            return _report(False, "", f"flatten_size({size}) returned {got!r}; return an int (use //)")
+        if got != want:
+            tip = ("multiply by the 256 channels of conv5" if got == side * side else
+                   "walk all eight layers: conv1 (11, stride 4, no padding), pool (3, 2), conv2 (5, pad 2), pool, "
+                   "conv3-5 (3, pad 1), pool; then channels × side × side")
+            return _report(False, "", f"flatten_size({size}) returned {got}, expected {want} (256×{side}×{side}); "
+                                      f"{tip}")
+    a, b = _AlexNetConfig(input_size=227), _AlexNetConfig(input_size=224)
+    return _report(True, f"{a.flatten_features:,} for 227 but {b.flatten_features:,} for 224: three pixels of input "
+                         f"change FC1 by {(a.flatten_features - b.flatten_features) * a.hidden:,} weights", "")

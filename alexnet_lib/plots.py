@@ -259,10 +259,14 @@ def plot_lrn_profile(before: Sequence[float], after: Sequence[float], k: float =
 
 
 def plot_lrn_maps(image: "object", before: "object", after: "object", channels: Sequence[int],
-                  title: str = "") -> Figure:
+                  title: str = "", after_label: str = "after") -> Figure:
     """The input image, then for each chosen channel its activation map before LRN (top) and after (bottom)."""
     if len(channels) == 0:
         raise ValueError("channels must name at least one channel to show")
+    import numpy as np
+
+    # numpy copies: matplotlib's implicit tensor conversion is deprecated
+    image, before, after = (np.asarray(v.detach().cpu() if hasattr(v, "detach") else v) for v in (image, before, after))
     cols = len(channels) + 1
     fig, axes = plt.subplots(2, cols, figsize=(1.7 * cols, 3.6), dpi=90)
     axes[0][0].imshow(image, cmap="gray")
@@ -271,7 +275,7 @@ def plot_lrn_maps(image: "object", before: "object", after: "object", channels: 
     for col, ch in enumerate(channels, start=1):
         # One colour scale per channel, shared by before and after, so the shrinkage is visible.
         vmax = float(max(before[ch].max(), 1e-12))
-        for row, values, label in ((0, before[ch], "before"), (1, after[ch], "after")):
+        for row, values, label in ((0, before[ch], "before"), (1, after[ch], after_label)):
             axes[row][col].imshow(values, cmap="viridis", vmin=0, vmax=vmax)
             axes[row][col].set_title(f"ch {ch} {label}", fontsize=9)
     for ax in axes.flat:
@@ -342,5 +346,108 @@ def plot_pool_grids(size: int = 9, settings: Sequence[tuple[int, int]] = ((3, 2)
         ax.set_yticks([])
         ax.set_title(f"z={z}, s={s}: {sum(1 for r in grid for v in r if v > 1)} pixels read twice or more",
                      fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+# ----------------------------------------------------------------------------- chapter: the whole network
+
+
+def plot_params_macs_compare(tables: "dict", title: str = "") -> Figure:
+    """Parameters and MACs per layer (conv1..5, FC1..3) of several networks as grouped bars, one colour each."""
+    if not isinstance(tables, dict) or not tables:
+        raise ValueError("tables must be a non-empty dict of name -> layer_table(model, shape)")
+    per_net = {}
+    for name, table in tables.items():
+        if not isinstance(table, LayerTable):
+            raise ValueError(f"tables[{name!r}] must be a LayerTable from shapes.layer_table, got "
+                             f"{type(table).__name__}")
+        per_net[name] = [r for r in table if _kind(r.type)]
+    counts = {len(rows) for rows in per_net.values()}
+    if len(counts) != 1:
+        raise ValueError(f"the networks have different numbers of Conv2d/Linear layers "
+                         f"({ {n: len(r) for n, r in per_net.items()} }); compare networks of the same depth")
+    n_layers = counts.pop()
+    first = next(iter(per_net.values()))
+    n_conv = sum(_kind(r.type) == "conv" for r in first)
+    labels = [f"conv{i + 1}" if i < n_conv else f"FC{i - n_conv + 1}" for i in range(n_layers)]
+    colours = ["#3182bd", "#e6550d", "#31a354", "#756bb1"]
+    width = 0.8 / len(per_net)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.4), dpi=90)
+    for j, (name, rows) in enumerate(per_net.items()):
+        xs = [i - 0.4 + width * (j + 0.5) for i in range(n_layers)]
+        total = tables[name]
+        left.bar(xs, [r.params / 1e6 for r in rows], width=width, color=colours[j % len(colours)],
+                 label=f"{name} ({total.total_params / 1e6:.1f} M)")
+        right.bar(xs, [r.macs / 1e6 for r in rows], width=width, color=colours[j % len(colours)],
+                  label=f"{name} ({total.total_macs / 1e6:.0f} M)")
+    for ax, label in ((left, "parameters (millions)"), (right, "multiply-accumulates per image (millions)")):
+        ax.set_xticks(range(n_layers), labels, fontsize=8)
+        ax.set_ylabel(label, fontsize=9)
+        ax.grid(alpha=0.3, axis="y")
+        ax.legend(fontsize=8, frameon=False)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def plot_towers(config: "object" = None) -> Figure:
+    """The paper's two-GPU network as two towers of boxes; red arrows mark the layers that read both GPUs."""
+    from .model import AlexNetConfig
+    from .towers import GROUPED
+
+    c = AlexNetConfig(groups=2) if config is None else config
+    if not isinstance(c, AlexNetConfig) or c.groups != 2:
+        raise ValueError("config must be an AlexNetConfig with groups=2 (the two-GPU split); "
+                         "leave it out for the paper's network")
+    sizes = c.feature_sizes
+    side = (sizes[0], sizes[2], sizes[4], sizes[5], sizes[6])
+    columns = [f"conv{i + 1}\n{side[i]}×{side[i]}" for i in range(5)] + ["FC1", "FC2", "FC3"]
+    halves = [ch // 2 for ch in c.channels] + [c.hidden // 2, c.hidden // 2]
+    # A layer reads the other GPU when it is not grouped: conv1 reads the whole image on both GPUs,
+    # conv3 and every fully connected layer read both halves of the layer below.
+    crosses = [i not in GROUPED and i > 0 for i in range(5)] + [True, True, True]
+    fig, ax = plt.subplots(figsize=(10, 3.3), dpi=90)
+    box_w, box_h, ys = 0.62, 0.5, (1.3, 0.0)
+    ax.add_patch(Rectangle((-box_w / 2, ys[1]), box_w, ys[0] + box_h - ys[1], facecolor="#f0f0f0",
+                           edgecolor="black"))
+    ax.text(0, (ys[0] + ys[1] + box_h) / 2, f"image\n{c.in_channels}×{c.input_size}\n×{c.input_size}",
+            ha="center", va="center", fontsize=8)
+    n = len(columns)
+    for i in range(n):
+        x = i + 1
+        ax.text(x, ys[0] + box_h + 0.12, columns[i], ha="center", va="bottom", fontsize=8)
+        last = i == n - 1
+        for gpu, y in enumerate(ys):
+            if last:  # the 1000-way output: drawn once, fed by both GPUs
+                if gpu == 0:
+                    ax.add_patch(Rectangle((x - box_w / 2, ys[1]), box_w, ys[0] + box_h - ys[1],
+                                           facecolor="#fdd0a2", edgecolor="black"))
+                    ax.text(x, (ys[0] + ys[1] + box_h) / 2, f"{c.num_classes}\nclasses", ha="center",
+                            va="center", fontsize=8)
+            else:
+                colour = "#c6dbef" if i < 5 else "#fdd0a2"
+                ax.add_patch(Rectangle((x - box_w / 2, y), box_w, box_h, facecolor=colour, edgecolor="black"))
+                ax.text(x, y + box_h / 2, str(halves[i]), ha="center", va="center", fontsize=9)
+        for gpu, y in enumerate(ys):
+            src_y = y + box_h / 2
+            if i == 0:  # from the shared image box
+                ax.annotate("", (x - box_w / 2, src_y), (box_w / 2, src_y),
+                            arrowprops=dict(arrowstyle="->", color="black", lw=1))
+                continue
+            dst_y = (ys[0] + ys[1] + box_h) / 2 if last else src_y
+            ax.annotate("", (x - box_w / 2, dst_y), (x - 1 + box_w / 2, src_y),
+                        arrowprops=dict(arrowstyle="->", color="black", lw=1))
+            if crosses[i] and not last:
+                other = ys[1 - gpu] + box_h / 2
+                ax.annotate("", (x - box_w / 2, src_y), (x - 1 + box_w / 2, other),
+                            arrowprops=dict(arrowstyle="->", color="#d62728", lw=1.2))
+    for gpu, y in enumerate(ys):
+        ax.text(-0.5, y + box_h / 2, f"GPU {gpu + 1}", ha="right", va="center", fontsize=9, fontweight="bold")
+    ax.set_xlim(-1.2, n + 0.6)
+    ax.set_ylim(-0.2, ys[0] + box_h + 0.55)
+    ax.axis("off")
+    ax.set_title("Numbers are channels (or neurons) per GPU; red arrows cross between the GPUs", fontsize=10)
     fig.tight_layout()
     return fig

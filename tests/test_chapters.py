@@ -38,7 +38,7 @@ def test_chapter_anatomy(chapter):
     assert SETUP_URL in "".join(code[0]["source"]), "the first code cell is the Colab setup cell"
     markdown = "\n".join(sources(nb, "markdown"))
     assert markdown.lstrip().startswith("# ") and "What you'll learn" in markdown
-    assert "## Summary" in markdown and "{bibliography}" in markdown
+    assert "## Summary" in markdown and "{footbibliography}" in markdown
     exercises = [c for c in code if BEGIN in "".join(c["source"])]
     assert len(exercises) >= 3
     for c in exercises:

@@ -1,0 +1,138 @@
+"""ReLU, tanh and sigmoid, their derivatives, and how gradients fade through deep stacks of them.
+
+AlexNet's first "unusual feature" (Krizhevsky et al. 2012, section 3.1) is the rectified linear unit
+f(x) = max(0, x) in place of the saturating tanh or sigmoid. A saturating unit has a derivative close to
+zero for large |x|, and backpropagation multiplies those derivatives layer after layer; `gradient_norms`
+measures what that does to the gradient of each layer of a deep stack.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Callable
+
+import torch
+from torch import nn
+
+#: The activations this module knows, in the order the chapters plot them.
+NAMES = ("relu", "tanh", "sigmoid")
+
+
+def relu(x: torch.Tensor) -> torch.Tensor:
+    """max(0, x), element-wise."""
+    return torch.clamp(x, min=0)
+
+
+def relu_grad(x: torch.Tensor) -> torch.Tensor:
+    """Derivative of ReLU: 1 where x > 0, else 0 (PyTorch's convention at x = 0, too)."""
+    return (x > 0).to(x.dtype)
+
+
+def tanh_grad(x: torch.Tensor) -> torch.Tensor:
+    """Derivative of tanh: 1 - tanh(x)^2, at most 1 (at x = 0)."""
+    return 1 - torch.tanh(x) ** 2
+
+
+def sigmoid(x: torch.Tensor) -> torch.Tensor:
+    """The logistic function 1 / (1 + exp(-x))."""
+    return torch.sigmoid(x)
+
+
+def sigmoid_grad(x: torch.Tensor) -> torch.Tensor:
+    """Derivative of the sigmoid: s(x) (1 - s(x)), at most 1/4 (at x = 0)."""
+    s = torch.sigmoid(x)
+    return s * (1 - s)
+
+
+FUNCTIONS: dict[str, tuple[Callable[[torch.Tensor], torch.Tensor], Callable[[torch.Tensor], torch.Tensor]]] = {
+    "relu": (relu, relu_grad),
+    "tanh": (torch.tanh, tanh_grad),
+    "sigmoid": (sigmoid, sigmoid_grad),
+}
+
+
+def _check_name(name: object) -> str:
+    if name not in NAMES:
+        raise ValueError(f"activation={name!r} is unknown; choose one of {NAMES}")
+    return str(name)
+
+
+def activation(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The function called `name` ('relu', 'tanh' or 'sigmoid')."""
+    return FUNCTIONS[_check_name(name)][0]
+
+
+def derivative(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The derivative of the activation called `name`."""
+    return FUNCTIONS[_check_name(name)][1]
+
+
+def module(name: str) -> nn.Module:
+    """A fresh nn.Module for the activation called `name`."""
+    return {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}[_check_name(name)]()
+
+
+def saturated_fraction(name: str, x: torch.Tensor, threshold: float = 0.01) -> float:
+    """Fraction of the inputs `x` at which the slope of `name` is below `threshold` (the unit has stopped learning)."""
+    return float((derivative(name)(x) < threshold).to(torch.float32).mean())
+
+
+def deep_stack(name: str, depth: int = 20, width: int = 256, weight_scale: float = 1.0,
+               seed: int = 0) -> nn.Sequential:
+    """`depth` blocks of Linear(width, width) then the activation, weights N(0, weight_scale^2 / width), biases 0.
+
+    With weight_scale = 1 a linear layer keeps the variance of its input (LeCun's scaling); ReLU zeroes half
+    of its inputs, so it needs weight_scale = sqrt(2) (He's scaling) to do the same.
+    """
+    _check_name(name)
+    for arg, value, minimum in (("depth", depth, 1), ("width", width, 1)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+            raise ValueError(f"{arg}={value!r} must be an integer >= {minimum}")
+    if isinstance(weight_scale, bool) or not isinstance(weight_scale, numbers.Real) or not weight_scale > 0:
+        raise ValueError(f"weight_scale={weight_scale!r} must be a positive number (1 keeps a linear layer's "
+                         f"variance; try values between 0.5 and 3)")
+    g = torch.Generator().manual_seed(seed)
+    layers: list[nn.Module] = []
+    for _ in range(depth):
+        linear = nn.Linear(width, width)
+        with torch.no_grad():
+            linear.weight.normal_(0.0, weight_scale / math.sqrt(width), generator=g)
+            linear.bias.zero_()
+        layers += [linear, module(name)]
+    return nn.Sequential(*layers)
+
+
+def gradient_norms(name: str, depth: int = 20, width: int = 256, weight_scale: float = 1.0, batch: int = 64,
+                   seed: int = 0) -> list[float]:
+    """Norm of the loss gradient reaching each layer (w.r.t. its pre-activation), first (input) layer first.
+
+    A seeded batch x ~ N(0, 1) goes through `deep_stack(...)`; the loss is half the squared distance of the
+    output to seeded random targets, summed over the units and averaged over the batch, so the top layer
+    receives an ordinary, non-zero gradient and everything below it shows how much of it survives the trip
+    down. The gradient with respect to a layer's pre-activation is also the gradient of its bias, and the
+    weight gradient is it times the layer's input.
+    """
+    if isinstance(batch, bool) or not isinstance(batch, numbers.Integral) or batch < 1:
+        raise ValueError(f"batch={batch!r} must be an integer >= 1")
+    net = deep_stack(name, depth, width, weight_scale, seed)
+    g = torch.Generator().manual_seed(seed + 1)
+    x = torch.randn(batch, width, generator=g)
+    target = torch.randn(batch, width, generator=g)
+    pre: list[torch.Tensor] = []
+    h = x
+    for layer in net:
+        h = layer(h)
+        if isinstance(layer, nn.Linear):
+            h.retain_grad()
+            pre.append(h)
+    loss = 0.5 * ((h - target) ** 2).sum() / batch
+    loss.backward()
+    return [float(z.grad.norm()) for z in pre]
+
+
+def gradient_ratio(norms: list[float]) -> float:
+    """How many times smaller the first layer's gradient is than the last layer's (inf if it is exactly 0)."""
+    if len(norms) < 1:
+        raise ValueError("norms is empty: pass the list that gradient_norms returns")
+    return math.inf if norms[0] == 0 else norms[-1] / norms[0]
