@@ -1,4 +1,4 @@
-"""Command line: `python -m alexnet_lib {train,data,bench,student}`."""
+"""Command line: `python -m alexnet_lib {train,data,bench,analyse,student}`."""
 
 from __future__ import annotations
 
@@ -33,6 +33,18 @@ def _bench(args: argparse.Namespace) -> int:
     result = run_benchmark(images=args.images, batch_size=args.batch_size, workers=args.workers,
                            device=args.device)
     print(result.report())
+    return 0
+
+
+def _analyse(args: argparse.Namespace) -> int:
+    import json
+
+    from .analysis import analyse, model_from_checkpoint, save_analysis
+
+    run = Path(args.run)
+    history = json.loads((run / "history.json").read_text())
+    record = analyse(model_from_checkpoint(run / "checkpoint.pt"), history)
+    print(f"test accuracy {record['test_accuracy']:.4f}; wrote {save_analysis(record, args.out)}")
     return 0
 
 
@@ -73,6 +85,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     b.add_argument("--workers", type=int, default=4, help="DataLoader workers for d2l's way (d2l uses 4)")
     b.add_argument("--device")
     b.set_defaults(func=_bench)
+
+    a = sub.add_parser("analyse", help="confusion, mistakes, conv1 filters and neighbours of a trained run")
+    a.add_argument("run", help="a folder written by `train --out` (history.json and checkpoint.pt)")
+    a.add_argument("--out", required=True, help="the analysis JSON to write, e.g. data/runs/cpu_fast_analysis.json")
+    a.set_defaults(func=_analyse)
 
     s = sub.add_parser("student", help="write student versions of chapter notebooks (solutions removed)")
     s.add_argument("notebooks", nargs="+")

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import numbers
 import traceback
 from typing import Any, Callable
 
+import torch
 from torch import nn
 
-from .model import alexnet_d2l, alexnet_paper
+from . import activations as _act
+from .layers import LocalResponseNorm
+from .model import AlexNetConfig, alexnet_d2l, alexnet_paper
+from .normalization import lrn_profile
+from .pooling import pool_coverage, receptive_fields
 from .shapes import conv_output_size, conv_remainder
+from .towers import towers_forward as _towers_forward
+from .train import Recipe, lr_at
 
 
 def _report(ok: bool, success: str, hint: str) -> bool:
@@ -108,10 +116,6 @@ def check_fc_share(fn: Callable[[nn.Module], Any]) -> bool:
 
 
 # ----------------------------------------------------------------------------- chapter: ReLU versus tanh
-
-import torch  # noqa: E402  (appended chapter; the imports above serve the earlier checkers)
-
-from . import activations as _act  # noqa: E402
 
 
 def _as_tensor(got: Any, name: str, shape: tuple) -> tuple[Any, str]:
@@ -299,7 +303,6 @@ LRN_CASES = [([0.0, 10.0, 100.0, 10.0, 0.0, 0.0, 50.0], 5, 1e-4, 0.75, 2.0),
 
 def _as_floats(values: Any) -> list:
     """A learner's result as a flat list of floats, or raise TypeError/ValueError."""
-    import torch
 
     if isinstance(values, torch.Tensor):
         values = values.detach().flatten().tolist()
@@ -308,7 +311,6 @@ def _as_floats(values: Any) -> list:
 
 def check_lrn_1d(fn: Callable[[list, int, float, float, float], Any]) -> bool:
     """Exercise: `fn(a, n, alpha, beta, k)` normalises one pixel's channel profile `a` as the paper does."""
-    from .normalization import lrn_profile
 
     if not callable(fn):
         return _report(False, "", f"pass your function itself, e.g. check_lrn_1d(lrn_1d), not {fn!r}")
@@ -339,9 +341,7 @@ def check_lrn_1d(fn: Callable[[list, int, float, float, float], Any]) -> bool:
 
 def check_torch_lrn(fn: Callable[[int, float, float, float], Any]) -> bool:
     """Exercise: `fn(n, alpha, beta, k)` returns kwargs for nn.LocalResponseNorm that compute the paper's LRN."""
-    import torch
 
-    from .layers import LocalResponseNorm
 
     if not callable(fn):
         return _report(False, "", f"pass your function itself, e.g. check_torch_lrn(paper_to_torch), not {fn!r}")
@@ -396,7 +396,6 @@ def check_activation_for_share(fn: Callable[[float, int, float, float], Any]) ->
 
 def check_pool_coverage(fn: Callable[[int, int, int], Any]) -> bool:
     """Exercise: `fn(W, z, s)` lists, for each of the W inputs, how many pooling windows read it."""
-    from .pooling import pool_coverage
 
     if not callable(fn):
         return _report(False, "", f"pass your function itself, e.g. check_pool_coverage(coverage), not {fn!r}")
@@ -421,8 +420,6 @@ def check_pool_coverage(fn: Callable[[int, int, int], Any]) -> bool:
 
 def check_receptive_field(fn: Callable[[list], Any]) -> bool:
     """Exercise: `fn(layers)` gives the receptive field (input pixels) after a stack of (kernel, stride) layers."""
-    from .model import AlexNetConfig
-    from .pooling import receptive_fields
 
     if not callable(fn):
         return _report(False, "", f"pass your function itself, e.g. check_receptive_field(receptive_field), "
@@ -444,7 +441,6 @@ def check_receptive_field(fn: Callable[[list], Any]) -> bool:
 
 def check_max_pool_1d(fn: Callable[[list, int, int], Any]) -> bool:
     """Exercise: `fn(values, z, s)` is 1-D max pooling without padding, as F.max_pool1d computes it."""
-    import torch
     import torch.nn.functional as F
 
     if not callable(fn):
@@ -469,10 +465,6 @@ def check_max_pool_1d(fn: Callable[[list, int, int], Any]) -> bool:
 
 # ----------------------------------------------------------------------------- chapter: the whole network
 
-import numbers  # noqa: E402
-
-from .model import AlexNetConfig as _AlexNetConfig  # noqa: E402
-from .towers import towers_forward as _towers_forward  # noqa: E402
 
 # (in, out, kernel, groups): the paper's grouped and ungrouped convolutions, plus groups other than 2.
 GROUPED_PARAMS_CASES = [(96, 256, 5, 2), (96, 256, 5, 1), (3, 96, 11, 1), (256, 384, 3, 1), (384, 384, 3, 2),
@@ -566,7 +558,7 @@ def check_flatten_size(fn: Callable[[int], Any]) -> bool:
     if not callable(fn):
         return _report(False, "", f"pass your function itself, e.g. check_flatten_size(flatten_size), not {fn!r}")
     for size in FLATTEN_CASES:
-        config = _AlexNetConfig(input_size=size)
+        config = AlexNetConfig(input_size=size)
         want, side = config.flatten_features, config.feature_size
         got, error = _call(fn, size)
         if error:
@@ -579,6 +571,90 @@ def check_flatten_size(fn: Callable[[int], Any]) -> bool:
                    "conv3-5 (3, pad 1), pool; then channels × side × side")
             return _report(False, "", f"flatten_size({size}) returned {got}, expected {want} (256×{side}×{side}); "
                                       f"{tip}")
-    a, b = _AlexNetConfig(input_size=227), _AlexNetConfig(input_size=224)
+    a, b = AlexNetConfig(input_size=227), AlexNetConfig(input_size=224)
     return _report(True, f"{a.flatten_features:,} for 227 but {b.flatten_features:,} for 224: three pixels of input "
                          f"change FC1 by {(a.flatten_features - b.flatten_features) * a.hidden:,} weights", "")
+
+
+# ----------------------------------------------------------------------------- chapter: training
+
+
+def _random_confusions() -> list[torch.Tensor]:
+    """Seeded confusion matrices: 10 classes like Fashion-MNIST, a small one, and one with an empty class."""
+    g = torch.Generator().manual_seed(0)
+    mats = [torch.randint(0, 50, (10, 10), generator=g) + torch.diag(torch.randint(200, 900, (10,), generator=g)),
+            torch.tensor([[5, 1, 0], [2, 7, 1], [0, 3, 9]])]
+    empty = mats[0].clone()
+    empty[3] = 0  # a class with no test images must not crash a per-class accuracy
+    return mats + [empty]
+
+
+def check_accuracy_from_confusion(fn: Callable[[torch.Tensor], Any]) -> bool:
+    """Exercise: `fn(confusion)` gives the overall accuracy (correct / all) of a confusion matrix."""
+    if not callable(fn):
+        return _report(False, "", f"pass your function itself, e.g. check_accuracy_from_confusion(accuracy), not {fn!r}")
+    for c in _random_confusions():
+        want = float(c.diag().sum()) / float(c.sum())
+        got, error = _call(fn, c.clone())
+        if error:
+            return _report(False, "", f"accuracy(confusion {tuple(c.shape)}): {error}")
+        try:
+            value = float(got)
+        except (TypeError, ValueError):
+            return _report(False, "", f"return one number, got {got!r}")
+        if abs(value - want) > 1e-6:  # float32 arithmetic is fine
+            tip = ("divide by every prediction, c.sum(), not by the number of classes" if value > 1 else
+                   "the correct predictions are the diagonal: c.diag().sum()")
+            return _report(False, "", f"got {value:.4f}, expected {want:.4f}; {tip}")
+    return _report(True, "the diagonal over the total, on all three matrices", "")
+
+
+def check_per_class_accuracy(fn: Callable[[torch.Tensor], Any]) -> bool:
+    """Exercise: `fn(confusion)` gives, per true class (row), the share predicted correctly; 0 for an empty row."""
+    if not callable(fn):
+        return _report(False, "", f"pass your function itself, e.g. check_per_class_accuracy(per_class), not {fn!r}")
+    for c in _random_confusions():
+        rows = c.sum(1).double()
+        want = torch.where(rows > 0, c.diag().double() / rows.clamp_min(1), torch.zeros_like(rows))
+        got, error = _call(fn, c.clone())
+        if error:
+            return _report(False, "", f"per_class(confusion {tuple(c.shape)}): {error}")
+        try:
+            got = torch.as_tensor(got, dtype=torch.float64).flatten()
+        except (TypeError, ValueError, RuntimeError):
+            return _report(False, "", f"return one number per class, got {got!r}")
+        if got.shape != want.shape:
+            return _report(False, "", f"expected {len(want)} values (one per class), got {len(got)}")
+        if torch.isnan(got).any():
+            return _report(False, "", "a class with no test images gave NaN: return 0 for an empty row")
+        if not torch.allclose(got, want, atol=1e-6):
+            cols = c.diag().double() / c.sum(0).double().clamp_min(1)
+            tip = ("you divided by the column sums (that is precision); divide by the row sums, the true classes"
+                   if torch.allclose(got, cols, atol=1e-6) else "divide each diagonal entry by the sum of its row")
+            return _report(False, "", f"values differ from the expected {want[:3].tolist()}…; {tip}")
+    return _report(True, "each class's diagonal entry over its row, empty classes included", "")
+
+
+def check_warmup_cosine(fn: Callable[[int, int, float, float], Any]) -> bool:
+    """Exercise: `fn(step, total, peak, warmup)` gives the `fast` recipe's learning rate at a step."""
+
+    if not callable(fn):
+        return _report(False, "", f"pass your function itself, e.g. check_warmup_cosine(lr_schedule), not {fn!r}")
+    for total, peak, warmup in ((100, 0.03, 0.15), (750, 0.05, 0.1), (40, 0.01, 0.5)):
+        recipe = Recipe("exercise", lr=peak, schedule="onecycle", warmup=warmup)
+        for step in sorted({0, 1, int(warmup * total) - 1, int(warmup * total), total // 2, total - 1}):
+            want = lr_at(recipe, step, total)
+            got, error = _call(fn, step, total, peak, warmup)
+            if error:
+                return _report(False, "", f"lr_schedule({step}, {total}, {peak}, {warmup}): {error}")
+            try:
+                value = float(got)
+            except (TypeError, ValueError):
+                return _report(False, "", f"return one number, got {got!r}")
+            if abs(value - want) > 1e-9 * max(1.0, peak):
+                warm = max(1, int(warmup * total))
+                tip = (f"during warmup (step < {warm}) rise linearly: peak * (step + 1) / {warm}" if step < warm else
+                       "after warmup: peak * 0.5 * (1 + cos(pi * (step - warm) / (total - warm)))")
+                return _report(False, "", f"lr_schedule({step}, {total}, {peak}, {warmup}) = {value:.6g}, "
+                                          f"expected {want:.6g}; {tip}")
+    return _report(True, "your schedule matches alexnet_lib.train.lr_at at every checked step", "")

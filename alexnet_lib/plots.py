@@ -5,11 +5,18 @@ from __future__ import annotations
 from typing import Optional, Sequence
 
 import matplotlib.pyplot as plt
+import numpy as np
+import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from .activations import activation, derivative
+from .experiments import best_runs
+from .model import AlexNetConfig
+from .pooling import pool_coverage
 from .shapes import LayerTable, conv_arithmetic
+from .towers import GROUPED
 
 PAD_COLOUR = "#d9d9d9"
 INPUT_COLOUR = "#c6dbef"
@@ -117,9 +124,7 @@ ACTIVATION_COLOURS = {"relu": "#d62728", "tanh": "#1f77b4", "sigmoid": "#2ca02c"
 def plot_activations(names: Sequence[str] = ("relu", "tanh", "sigmoid"), lo: float = -5.0, hi: float = 5.0
                      ) -> Figure:
     """Two panels: each activation and its derivative on [lo, hi]."""
-    import torch
 
-    from .activations import activation, derivative
 
     if not lo < hi:
         raise ValueError(f"lo={lo} must be smaller than hi={hi}")
@@ -166,7 +171,6 @@ def plot_gradient_norms(profiles: dict, ax: Optional[Axes] = None, title: str = 
 
 def plot_relu_tanh(record: dict, x: str = "epoch") -> Figure:
     """Figure 1 redone: running training error of the best ReLU and tanh runs against epochs or seconds."""
-    from .experiments import best_runs
 
     if x not in ("epoch", "seconds"):
         raise ValueError(f"x={x!r} must be 'epoch' or 'seconds'")
@@ -263,7 +267,6 @@ def plot_lrn_maps(image: "object", before: "object", after: "object", channels: 
     """The input image, then for each chosen channel its activation map before LRN (top) and after (bottom)."""
     if len(channels) == 0:
         raise ValueError("channels must name at least one channel to show")
-    import numpy as np
 
     # numpy copies: matplotlib's implicit tensor conversion is deprecated
     image, before, after = (np.asarray(v.detach().cpu() if hasattr(v, "detach") else v) for v in (image, before, after))
@@ -316,7 +319,6 @@ def plot_ablation(record: dict, ax: Optional[Axes] = None, title: str = "") -> F
 def plot_pool_coverage(size: int, window: int, stride: int, ax: Optional[Axes] = None,
                        title: Optional[str] = None) -> Figure:
     """Pooling windows sliding over one row, each input cell labelled with how many windows read it."""
-    from .pooling import pool_coverage
 
     counts = pool_coverage(size, window, stride)  # validates with a clear ValueError
     fig = plot_windows(size, window, stride, 0, ax=ax, title=title or
@@ -331,7 +333,6 @@ def plot_pool_coverage(size: int, window: int, stride: int, ax: Optional[Axes] =
 
 def plot_pool_grids(size: int = 9, settings: Sequence[tuple[int, int]] = ((3, 2), (2, 2))) -> Figure:
     """For each (window, stride): a 2-D grid of how many pooling windows read each input pixel."""
-    from .pooling import pool_coverage
 
     fig, axes = plt.subplots(1, len(settings), figsize=(3.2 * len(settings), 3.2), dpi=90, squeeze=False)
     for ax, (z, s) in zip(axes[0], settings):
@@ -394,8 +395,6 @@ def plot_params_macs_compare(tables: "dict", title: str = "") -> Figure:
 
 def plot_towers(config: "object" = None) -> Figure:
     """The paper's two-GPU network as two towers of boxes; red arrows mark the layers that read both GPUs."""
-    from .model import AlexNetConfig
-    from .towers import GROUPED
 
     c = AlexNetConfig(groups=2) if config is None else config
     if not isinstance(c, AlexNetConfig) or c.groups != 2:
@@ -450,4 +449,98 @@ def plot_towers(config: "object" = None) -> Figure:
     ax.axis("off")
     ax.set_title("Numbers are channels (or neurons) per GPU; red arrows cross between the GPUs", fontsize=10)
     fig.tight_layout()
+    return fig
+
+
+# ----------------------------------------------------------------------------- chapter: training
+
+
+def plot_confusion(confusion: "object", classes: Sequence[str], title: str = "") -> Figure:
+    """The confusion matrix as a heat map, rows normalised to the share of each true class."""
+
+    c = torch.as_tensor(confusion, dtype=torch.float64)
+    if c.dim() != 2 or c.shape[0] != c.shape[1] or c.shape[0] != len(classes):
+        raise ValueError(f"confusion must be a square matrix with one row per class ({len(classes)}); "
+                         f"got shape {tuple(c.shape)}")
+    share = c / c.sum(1, keepdim=True).clamp_min(1)
+    fig, ax = plt.subplots(figsize=(6.4, 5.4), dpi=80)
+    im = ax.imshow(share.numpy(), cmap="Blues", vmin=0, vmax=1)
+    for i in range(len(classes)):
+        for j in range(len(classes)):
+            if c[i, j] > 0:
+                ax.text(j, i, f"{int(c[i, j])}", ha="center", va="center", fontsize=7,
+                        color="white" if share[i, j] > 0.5 else "black")
+    ax.set_xticks(range(len(classes)), classes, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(len(classes)), classes, fontsize=8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    fig.colorbar(im, ax=ax, fraction=0.046, label="share of the true class")
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_image_grid(images: "object", titles: Sequence[str], columns: int = 8, size: float = 1.2,
+                    title: str = "") -> Figure:
+    """Small grey images (N, H, W) in a grid, each with a short caption."""
+    if len(images) != len(titles) or len(images) == 0:
+        raise ValueError(f"give one title per image and at least one image; got {len(images)} images and "
+                         f"{len(titles)} titles")
+    rows = -(-len(images) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(columns * size, rows * (size + 0.35)), dpi=80, squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, image, caption in zip(axes.flat, images, titles):
+        ax.imshow(image, cmap="gray_r")  # dark garments on white read better than the raw white-on-black
+        ax.set_title(caption, fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_filters(weight: "object", columns: int = 16, title: str = "") -> Figure:
+    """First-layer kernels (out, in, k, k) as a grid, each scaled to its own range (the paper's Figure 3)."""
+
+    w = torch.as_tensor(weight, dtype=torch.float32)
+    if w.dim() != 4:
+        raise ValueError(f"weight must be a conv weight of shape (out, in, k, k); got {tuple(w.shape)}")
+    w = w.mean(1)  # one grey picture per kernel (Fashion-MNIST has one channel anyway)
+    lo = w.flatten(1).min(1).values[:, None, None]
+    hi = w.flatten(1).max(1).values[:, None, None]
+    w = (w - lo) / (hi - lo).clamp_min(1e-12)
+    rows = -(-len(w) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(columns * 0.55, rows * 0.55), dpi=80, squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, kernel in zip(axes.flat, w):
+        ax.imshow(kernel.numpy(), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout(pad=0.2)
+    return fig
+
+
+def plot_neighbours(queries: "object", neighbours: "object", title: str = "") -> Figure:
+    """Each query image (first column) followed by its nearest neighbours (the paper's Figure 4, right)."""
+    if len(queries) != len(neighbours) or len(queries) == 0:
+        raise ValueError("give one row of neighbour images per query image, and at least one query")
+    cols = 1 + len(neighbours[0])
+    fig, axes = plt.subplots(len(queries), cols, figsize=(cols * 0.95, len(queries) * 0.95), dpi=80, squeeze=False)
+    for r, (query, row) in enumerate(zip(queries, neighbours)):
+        for c, image in enumerate([query, *row]):
+            ax = axes[r, c]
+            ax.imshow(image, cmap="gray_r")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c == 0:
+                for side in ax.spines.values():
+                    side.set_color("#e6550d")
+                    side.set_linewidth(2)
+    axes[0, 0].set_title("test image", fontsize=8)
+    axes[0, 1].set_title("nearest training images →", fontsize=8, loc="left")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout(pad=0.3)
     return fig

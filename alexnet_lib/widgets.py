@@ -8,10 +8,14 @@ from typing import Optional
 
 import ipywidgets as w
 import matplotlib.pyplot as plt
+import torch
 from IPython.display import display
 from matplotlib.figure import Figure
 
-from .plots import plot_windows
+from .activations import NAMES, gradient_norms, gradient_ratio
+from .normalization import _profile, lrn_denominator, lrn_profile
+from .plots import plot_dropout_mask, plot_gradient_norms, plot_lrn_profile, plot_pool_coverage, plot_windows
+from .pooling import overlap, pool_coverage
 from .shapes import conv_arithmetic, pool_output_size
 
 ERROR_STYLE = "color:#b30000;font-weight:bold"
@@ -109,7 +113,6 @@ class ActivationExplorer:
 
     def __init__(self, activation: str = "relu", depth: int = 20, weight_scale: float = 1.41, width: int = 128,
                  draw: bool = True) -> None:
-        from .activations import NAMES
 
         slider = dict(continuous_update=False, style={"description_width": "110px"},
                       layout=w.Layout(width="420px"))
@@ -133,7 +136,6 @@ class ActivationExplorer:
 
     def _update(self, change: object = None) -> None:
         """Recompute every activation's gradient profile for the current depth and scale."""
-        from .activations import NAMES, gradient_norms, gradient_ratio
 
         self.profiles = {name: gradient_norms(name, self.depth.value, self.width, self.weight_scale.value)
                          for name in NAMES}
@@ -147,7 +149,6 @@ class ActivationExplorer:
                        f"{self.weight_scale.value:.2f}: the first layer's gradient is {how} the last layer's")
         self.message.value = f"<b>{html.escape(self.result)}</b>"
         if self.draw:
-            from .plots import plot_gradient_norms
 
             fig = plot_gradient_norms(self.profiles, highlight=self.activation.value,
                                       title=f"depth {self.depth.value}, weight scale {self.weight_scale.value:.2f}")
@@ -171,7 +172,6 @@ class DropoutExplorer:
 
     def __init__(self, p: float = 0.5, seed: int = 0, inverted: bool = True, training: bool = True,
                  side: int = 16, draw: bool = True) -> None:
-        import torch
 
         slider = dict(continuous_update=False, style={"description_width": "110px"},
                       layout=w.Layout(width="420px"))
@@ -198,7 +198,6 @@ class DropoutExplorer:
 
     def _update(self, change: object = None) -> None:
         """Redraw the mask for the current p and seed and recompute the means."""
-        import torch
 
         p = self.p.value
         if self.training.value:
@@ -220,7 +219,6 @@ class DropoutExplorer:
                        f"(over 1,000 masks: {self.mean_over_masks:.3f})")
         self.message.value = f"<b>{html.escape(self.result)}</b>"
         if self.draw:
-            from .plots import plot_dropout_mask
 
             kind = "inverted" if self.inverted.value else "paper's plain"
             fig = plot_dropout_mask(self.before.numpy(), self.after.numpy(), title=f"{kind} dropout, p = {p:.2f}")
@@ -245,7 +243,6 @@ class LRNExplorer:
 
     def __init__(self, profile: Optional[tuple] = None, k: float = 2.0, n: int = 5, alpha: float = 1e-4,
                  beta: float = 0.75, scale: float = 1.0, draw: bool = True) -> None:
-        from .normalization import _profile
 
         self.profile = _profile(LRN_DEMO_PROFILE if profile is None else profile)
         slider = dict(continuous_update=False, style={"description_width": "120px"},
@@ -271,7 +268,6 @@ class LRNExplorer:
 
     def _compute(self) -> str:
         """Normalise the scaled profile; raises the library's ValueError for impossible settings."""
-        from .normalization import lrn_denominator, lrn_profile
 
         params = dict(size=self.n.value, alpha=self.alpha.value, beta=self.beta.value, k=self.k.value)
         before = self.profile * self.scale.value
@@ -301,7 +297,6 @@ class LRNExplorer:
 
     def _redraw(self) -> None:
         """Redraw the before/after bars (or nothing, after an error)."""
-        from .plots import plot_lrn_profile
 
         if self.error:
             self.figure.value = b""
@@ -344,7 +339,6 @@ class PoolingExplorer:
 
     def _compute(self) -> str:
         """Output size, overlap and coverage; raises the library's ValueError for impossible settings."""
-        from .pooling import overlap, pool_coverage
 
         W, z, s = self.size.value, self.window.value, self.stride.value
         self.output_size = pool_output_size(W, z, s)
@@ -370,7 +364,6 @@ class PoolingExplorer:
 
     def _redraw(self) -> None:
         """Redraw the windows and per-input counts (or nothing, after an error)."""
-        from .plots import plot_pool_coverage
 
         if self.error:
             self.figure.value = b""

@@ -1,0 +1,147 @@
+"""Looking inside a trained AlexNet: its mistakes, its conv1 filters, its neighbours in feature space."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import time
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import torch
+from torch import nn
+
+from .data import DeviceLoader, load_fashion_mnist
+from .model import AlexNet
+from .train import _autocast, atomic_write_text, choose_precision, load_checkpoint, provenance
+
+SCHEMA = "alexnet_lib.analysis/1"
+
+
+def _check_alexnet(model: nn.Module) -> None:
+    if not (hasattr(model, "features") and hasattr(model, "classifier")
+            and isinstance(model.classifier, nn.Sequential) and isinstance(model.classifier[-1], nn.Linear)):
+        raise ValueError("model must be an AlexNet-style nn.Module with `features` and a `classifier` "
+                         "nn.Sequential ending in nn.Linear (e.g. alexnet_lib.model.alexnet_d2l())")
+
+
+@torch.no_grad()
+def predict(model: nn.Module, images: torch.Tensor, size: int = 224, batch_size: int = 256,
+            fast: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """Predicted classes and last-hidden-layer features (N, 4096) of uint8 images (N, 28, 28), in eval mode."""
+    _check_alexnet(model)
+    if images.dtype != torch.uint8 or images.dim() != 3:
+        raise ValueError(f"images must be uint8 of shape (N, 28, 28) as load_fashion_mnist() gives them; "
+                         f"got {images.dtype} {tuple(images.shape)}")
+    device = next(model.parameters()).device
+    precision = choose_precision(device, fast)
+    labels = torch.zeros(len(images), dtype=torch.long)
+    loader = DeviceLoader(images, labels, batch_size=batch_size, size=size, shuffle=False, device=device,
+                          channels_last=precision.channels_last)
+    was_training = model.training
+    model.eval()
+    preds, feats = [], []
+    try:
+        for x, _ in loader:
+            with _autocast(device, precision):
+                h = model.features(x)
+                if getattr(model, "avgpool", None) is not None:
+                    h = model.avgpool(h)
+                hidden = model.classifier[:-1](torch.flatten(h, 1))
+                logits = model.classifier[-1](hidden)
+            preds.append(logits.argmax(1).cpu())
+            feats.append(hidden.float().cpu())
+    finally:
+        model.train(was_training)
+    return torch.cat(preds), torch.cat(feats)
+
+
+def confusion_matrix(labels: torch.Tensor, preds: torch.Tensor, num_classes: int = 10) -> torch.Tensor:
+    """Counts (true class rows, predicted class columns)."""
+    if labels.shape != preds.shape:
+        raise ValueError(f"labels {tuple(labels.shape)} and preds {tuple(preds.shape)} must have the same shape")
+    return torch.bincount(labels * num_classes + preds, minlength=num_classes ** 2).view(num_classes, num_classes)
+
+
+def most_confused_pairs(confusion: torch.Tensor, k: int = 5) -> list[tuple[int, int, int]]:
+    """The k most frequent mistakes as (true, predicted, count), either direction counted separately."""
+    c = torch.as_tensor(confusion).clone()
+    c.fill_diagonal_(0)
+    values, idx = c.flatten().topk(k)
+    n = c.shape[1]
+    return [(int(i) // n, int(i) % n, int(v)) for v, i in zip(values, idx)]
+
+
+def nearest_neighbours(queries: torch.Tensor, pool: torch.Tensor, k: int = 6) -> torch.Tensor:
+    """Indices (Q, k) of the k nearest rows of `pool` to each query row, by Euclidean distance."""
+    if queries.dim() != 2 or pool.dim() != 2 or queries.shape[1] != pool.shape[1]:
+        raise ValueError(f"queries {tuple(queries.shape)} and pool {tuple(pool.shape)} must be 2-D with the same "
+                         f"number of columns (feature vectors)")
+    if not 1 <= k <= len(pool):
+        raise ValueError(f"k={k} must be between 1 and the pool size {len(pool)}")
+    return torch.cdist(queries.double(), pool.double()).topk(k, largest=False).indices
+
+
+def model_from_checkpoint(path: Union[str, Path]) -> AlexNet:
+    """The trained `alexnet_d2l` stored in a checkpoint written by `train()` (the CLI's `train` command)."""
+    from .model import alexnet_d2l
+
+    state = load_checkpoint(path)
+    name = state["history"].get("config", {}).get("model")
+    if name != "alexnet_d2l":
+        raise ValueError(f"checkpoint {path} holds a {name!r} model; rebuild that model yourself and "
+                         f"load_state_dict(load_checkpoint(path)['model'])")
+    model = alexnet_d2l()
+    model.load_state_dict(state["model"])
+    return model
+
+
+def analyse(model: nn.Module, history: Optional[dict[str, Any]] = None, pool_size: int = 2000,
+            queries: int = 6, neighbours: int = 6, mistakes: int = 24, fast: bool = True,
+            root: Union[str, Path, None] = None, test_images: Optional[int] = None) -> dict[str, Any]:
+    """Everything the training chapter shows about a trained model, as a small JSON-ready record.
+
+    Predictions on the whole test set give the confusion matrix and a sample of mistakes (test indices);
+    last-hidden-layer features of the first `queries` test images are matched against the first `pool_size`
+    training images (the paper's Figure 4, right); conv1's weights are kept for the filter grid (Figure 3).
+    """
+    data = load_fashion_mnist(root)
+    t0 = time.perf_counter()
+    test_x, test_y = data.test_images[:test_images], data.test_labels[:test_images]  # None keeps them all
+    preds, test_feats = predict(model, test_x, fast=fast)
+    _, pool_feats = predict(model, data.train_images[:pool_size], fast=fast)
+    confusion = confusion_matrix(test_y, preds)
+    wrong = (preds != test_y).nonzero().flatten()[:mistakes]
+    conv1 = next(m for m in model.modules() if isinstance(m, nn.Conv2d))
+    device = next(model.parameters()).device
+    return {
+        "schema": SCHEMA,
+        "history": {"config": (history or {}).get("config", {}), "provenance": (history or {}).get("provenance", {})},
+        "test_accuracy": float(confusion.diag().sum()) / len(preds),
+        "confusion": confusion.tolist(),
+        "mistakes": [{"index": int(i), "true": int(test_y[i]), "predicted": int(preds[i])} for i in wrong],
+        "neighbours": {"queries": list(range(queries)), "pool": f"the first {pool_size} training images",
+                       "indices": nearest_neighbours(test_feats[:queries], pool_feats, neighbours).tolist()},
+        "conv1_weight": [[round(float(v), 5) for v in w.flatten()] for w in conv1.weight.detach().float().cpu()],
+        "conv1_shape": list(conv1.weight.shape),
+        "provenance": {**provenance(device), "seconds": round(time.perf_counter() - t0, 1)},
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def save_analysis(record: dict[str, Any], path: Union[str, Path]) -> Path:
+    """Write an analysis record as compact JSON, atomically."""
+    return atomic_write_text(Path(path), json.dumps(record, separators=(",", ":")) + "\n")
+
+
+def load_analysis(record_or_name: Union[str, dict[str, Any]]) -> dict[str, Any]:
+    """A recorded analysis by run name (e.g. 'cpu_fast_analysis'), checked, with conv1 as a tensor."""
+    from .runs import load_json
+
+    record = load_json(record_or_name) if isinstance(record_or_name, str) else dict(record_or_name)
+    if record.get("schema") != SCHEMA:
+        raise ValueError(f"{record_or_name!r} is not an analysis record (schema {record.get('schema')!r}); "
+                         f"write one with alexnet_lib.analysis.analyse()")
+    record["conv1"] = torch.tensor(record["conv1_weight"]).view(record["conv1_shape"])
+    record["confusion"] = torch.tensor(record["confusion"])
+    return record

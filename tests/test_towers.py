@@ -1,0 +1,175 @@
+"""The two-GPU split: towers equal grouped convolutions, bad input is refused, and the costs add up."""
+
+import pytest
+import torch
+from torch import nn
+
+from alexnet_lib.model import AlexNet, AlexNetConfig, alexnet_d2l, alexnet_paper, alexnet_torchvision, count_parameters
+from alexnet_lib.shapes import layer_table
+from alexnet_lib.towers import (Table, allreduce_bytes, compare_layers, compare_models, conv_macs, conv_params,
+                                cross_gpu_crossings, cross_gpu_traffic, grouping_costs, grouping_savings,
+                                max_tower_difference, merge_towers, model_facts, split_grouped_conv, towers_forward)
+
+# (in, out, kernel, stride, padding, dilation, bias, input size)
+SHAPES = [(96, 256, 5, 1, 2, 1, True, 27), (384, 384, 3, 1, 1, 1, True, 13), (384, 256, 3, 1, 1, 1, True, 13),
+          (4, 6, 3, 2, 0, 1, False, 9), (2, 2, 1, 1, 0, 1, True, 4), (6, 8, (3, 5), (2, 1), (1, 2), 2, True, 11)]
+
+
+def grouped(c_in, c_out, k, stride, padding, dilation, bias, seed=0):
+    torch.manual_seed(seed)
+    conv = nn.Conv2d(c_in, c_out, k, stride=stride, padding=padding, dilation=dilation, groups=2, bias=bias)
+    if bias:
+        nn.init.normal_(conv.bias)  # non-zero biases, so a bias copied to the wrong tower shows
+    return conv
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_towers_equal_the_grouped_conv(shape):
+    *args, size = shape
+    conv = grouped(*args)
+    a, b = split_grouped_conv(conv)
+    assert a.groups == b.groups == 1 and a.in_channels == conv.in_channels // 2
+    assert a.out_channels == b.out_channels == conv.out_channels // 2
+    x = torch.randn(3, conv.in_channels, size, size)
+    with torch.no_grad():
+        assert torch.allclose(towers_forward(x, a, b), conv(x), atol=1e-5)
+        assert torch.allclose(towers_forward(x[0], a, b), conv(x[0]), atol=1e-5)  # no batch axis
+    assert max_tower_difference(conv, x) < 1e-5
+
+
+def test_towers_are_copies_and_merge_back():
+    conv = grouped(8, 12, 3, 1, 1, 1, True)
+    a, b = split_grouped_conv(conv)
+    assert a.weight.data_ptr() != conv.weight.data_ptr()
+    with torch.no_grad():
+        a.weight.zero_()
+    assert conv.weight.abs().sum() > 0  # changing a tower leaves the original alone
+    a, b = split_grouped_conv(conv)
+    merged = merge_towers(a, b)
+    assert merged.groups == 2 and torch.equal(merged.weight, conv.weight) and torch.equal(merged.bias, conv.bias)
+
+
+def test_the_paper_nets_grouped_layers_split_exactly():
+    net = alexnet_paper()
+    convs = [m for m in net.features if isinstance(m, nn.Conv2d)]
+    assert [m.groups for m in convs] == [1, 2, 1, 2, 2]
+    x = torch.randn(1, 96, 27, 27)
+    assert max_tower_difference(convs[1], x) < 1e-6
+    for conv in convs[3:]:
+        assert max_tower_difference(conv, torch.randn(1, conv.in_channels, 13, 13)) < 1e-6
+
+
+@pytest.mark.parametrize("conv, match", [(nn.Conv2d(4, 4, 3), "groups=1"), (nn.Conv2d(8, 8, 3, groups=4), "groups=4"),
+                                         (nn.Linear(3, 3), "nn.Conv2d"), ("conv", "nn.Conv2d")])
+def test_split_refuses_what_is_not_a_two_group_conv(conv, match):
+    with pytest.raises(ValueError, match=match):
+        split_grouped_conv(conv)
+
+
+def test_towers_forward_refuses_mismatched_input():
+    a, b = split_grouped_conv(grouped(8, 4, 3, 1, 1, 1, True))
+    with pytest.raises(ValueError, match="x has 6 channels but the towers take 4 \\+ 4"):
+        towers_forward(torch.zeros(1, 6, 5, 5), a, b)
+    with pytest.raises(ValueError, match="must be a tensor"):
+        towers_forward(torch.zeros(5, 5), a, b)
+    with pytest.raises(ValueError, match="x has 6 channels"):
+        max_tower_difference(grouped(8, 4, 3, 1, 1, 1, True), torch.zeros(1, 6, 5, 5))
+    with pytest.raises(ValueError, match="ordinary nn.Conv2d"):
+        towers_forward(torch.zeros(1, 8, 5, 5), a, nn.Conv2d(4, 4, 3, groups=2))
+
+
+def test_merge_refuses_towers_that_differ():
+    with pytest.raises(ValueError, match="kernel_size"):
+        merge_towers(nn.Conv2d(4, 2, 3), nn.Conv2d(4, 2, 5))
+    with pytest.raises(ValueError, match="bias"):
+        merge_towers(nn.Conv2d(4, 2, 3), nn.Conv2d(4, 2, 3, bias=False))
+
+
+def test_conv_params_and_macs_match_pytorch_and_layer_table():
+    for c_in, c_out, k, g in [(96, 256, 5, 2), (3, 96, 11, 1), (8, 12, 3, 4)]:
+        assert conv_params(c_in, c_out, k, g) == count_parameters(nn.Conv2d(c_in, c_out, k, groups=g))
+        assert conv_params(c_in, c_out, k, g, bias=False) == c_out * (c_in // g) * k * k
+    table = layer_table(alexnet_paper(), (3, 227, 227))
+    convs = [r for r in table if r.type == "Conv2d"]
+    costs = grouping_costs()
+    assert [r.params for r in convs] == [x.params_split for x in costs]
+    assert [r.macs for r in convs] == [x.macs_split for x in costs]
+    assert conv_macs(96, 256, 5, 27, 2) == convs[1].macs
+    with pytest.raises(ValueError, match="divisible by groups=2"):
+        conv_params(3, 96, 11, 2)
+    with pytest.raises(ValueError, match="kernel=0"):
+        conv_params(3, 96, 0)
+
+
+def test_grouping_halves_conv2_4_5_and_matches_the_ungrouped_network():
+    costs = grouping_costs()
+    assert [x.groups for x in costs] == [1, 2, 1, 2, 2]
+    for x in costs:
+        if x.groups == 2:
+            assert x.params_split < x.params_full < 2 * x.params_split  # weights halve, biases stay
+            assert x.macs_split * 2 == x.macs_full
+        else:
+            assert (x.params_full, x.macs_full) == (x.params_split, x.macs_split)
+    ungrouped = layer_table(AlexNet(AlexNetConfig(groups=1)), (3, 227, 227))
+    assert [r.macs for r in ungrouped if r.type == "Conv2d"] == [x.macs_full for x in costs]
+    saved = sum(x.params_full - x.params_split for x in costs)
+    assert count_parameters(alexnet_paper()) + saved == ungrouped.total_params
+    text = grouping_savings().to_text()
+    assert "conv2" in text and "all five" in text and "50%" in text
+
+
+def test_cross_gpu_traffic_counts_the_halves():
+    crossings = cross_gpu_crossings()
+    assert [x.layer for x in crossings] == ["conv3", "FC1", "FC2", "FC3"]
+    assert crossings[0].values_per_gpu == 128 * 13 * 13 and crossings[1].values == 9216
+    text = cross_gpu_traffic(batch=128).to_text()
+    assert "MB per batch of 128" in text and "total" in text
+    with pytest.raises(ValueError, match="groups=1"):
+        cross_gpu_crossings(AlexNetConfig(groups=1))
+    with pytest.raises(ValueError, match="AlexNetConfig"):
+        cross_gpu_crossings("paper")
+    with pytest.raises(ValueError, match="batch=0"):
+        cross_gpu_traffic(batch=0)
+
+
+def test_allreduce_bytes():
+    assert allreduce_bytes(1000, gpus=2) == 4000  # with two GPUs each sends the whole model once
+    assert allreduce_bytes(1000, gpus=4) == 6000
+    with pytest.raises(ValueError, match="gpus=1"):
+        allreduce_bytes(1000, gpus=1)
+
+
+def test_compare_models_reads_every_difference_from_the_models():
+    table = compare_models({"paper": alexnet_paper(), "torchvision": alexnet_torchvision(), "d2l": alexnet_d2l()})
+    assert isinstance(table, Table) and table.headers == ("", "paper", "torchvision", "d2l")
+    rows = {r[0]: r[1:] for r in table.rows}
+    assert rows["input"] == ("3×227×227", "3×224×224", "1×224×224")
+    assert rows["conv channels"] == ("96-256-384-384-256", "64-192-384-256-256", "96-256-384-384-256")
+    assert rows["groups (conv1..5)"] == ("1-2-1-2-2", "1-1-1-1-1", "1-1-1-1-1")
+    assert rows["conv1 kernel/stride/pad"] == ("11/4/0", "11/4/2", "11/4/1")
+    assert rows["flatten features"] == ("9,216", "9,216", "6,400")
+    assert rows["parameters"] == ("60,965,224", "61,100,840", "46,764,746")
+    assert rows["dropout"] == ("inputs of FC2, FC3 (p=0.5)", "inputs of FC1, FC2 (p=0.5)",
+                               "inputs of FC2, FC3 (p=0.5)")
+    assert rows["adaptive avg pool"][1] == "to 6×6" and rows["LRN"][0] == "after conv1, conv2"
+    assert str(table) == table.to_text() and "<table>" in table._repr_html_()
+    assert compare_models({"d2l": alexnet_d2l()}).to_text() == compare_models({"d2l": alexnet_d2l()}).to_text()
+
+
+def test_compare_models_refuses_bad_input():
+    with pytest.raises(ValueError, match="non-empty dict"):
+        compare_models({})
+    with pytest.raises(ValueError, match="must be an alexnet_lib.model.AlexNet"):
+        model_facts(nn.Linear(2, 2))
+
+
+def test_compare_layers_lines_up_conv_and_fc_rows():
+    tables = {"paper": layer_table(alexnet_paper(), (3, 227, 227)), "d2l": layer_table(alexnet_d2l(), (1, 224, 224))}
+    table = compare_layers(tables)
+    assert [r[0] for r in table.rows] == [f"conv{i}" for i in range(1, 6)] + ["FC1", "FC2", "FC3", "total"]
+    assert table.rows[0][1:] == ("96×55×55", "34,944", "96×54×54", "11,712")
+    assert table.rows[-1] == ("total", "", "60,965,224", "", "46,764,746")
+    with pytest.raises(ValueError, match="LayerTable"):
+        compare_layers({"paper": alexnet_paper()})
+    with pytest.raises(ValueError, match="non-empty dict"):
+        compare_layers({})
