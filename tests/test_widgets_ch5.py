@@ -4,7 +4,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import math  # noqa: E402
 
 import pytest  # noqa: E402
 import torch  # noqa: E402
