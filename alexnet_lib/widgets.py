@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import io
-from typing import Optional
+from typing import Any, Optional, Sequence
 
 import ipywidgets as w
 import matplotlib.pyplot as plt
@@ -29,7 +29,62 @@ def figure_png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-class OutputSizeExplorer:
+def _slider_options(label_width: str = "110px") -> dict[str, Any]:
+    """Keyword arguments every slider shares: update on release, aligned labels."""
+    return dict(continuous_update=False, style={"description_width": label_width}, layout=w.Layout(width="420px"))
+
+
+class Explorer:
+    """What every explorer shares: observed controls, a result line, a drawing, and red errors.
+
+    A subclass creates its controls, then calls `_build`; it computes in `_compute` (returning the result
+    line, raising ValueError for an impossible setting) and draws in `_figure`. Tests set a control's
+    `.value` and read `result`, `error` and the subclass's own attributes, no browser needed.
+    """
+
+    def _build(self, controls: Sequence[w.Widget], rows: Sequence[w.Widget], draw: bool,
+               max_width: str = "760px") -> None:
+        self.message = w.HTML()
+        self.figure = w.Image(format="png", layout=w.Layout(max_width=max_width))
+        self.draw = draw
+        self.result = ""
+        self.error = ""
+        for control in controls:
+            control.observe(self._update, names="value")
+        self.widget = w.VBox([*rows, self.message, self.figure])
+        self._update()
+
+    def _compute(self) -> str:
+        raise NotImplementedError  # each explorer computes its own result
+
+    def _figure(self) -> Figure:
+        raise NotImplementedError  # each explorer draws its own picture
+
+    def _reset(self) -> None:
+        """Forget the results of the last valid setting (after an error)."""
+
+    def _message(self) -> str:
+        """The HTML shown under the controls for a valid setting."""
+        return f"<b>{html.escape(self.result)}</b>"
+
+    def _update(self, change: object = None) -> None:
+        """Recompute after any control moves; an impossible setting becomes a red message, never a traceback."""
+        try:
+            self.result = self._compute()
+            self.error = ""
+            self.message.value = self._message()
+        except ValueError as e:
+            self._reset()
+            self.result, self.error = "", str(e)
+            self.message.value = f'<span style="{ERROR_STYLE}">Impossible setting: {html.escape(self.error)}</span>'
+        if self.draw:
+            self.figure.value = b"" if self.error else figure_png(self._figure())
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+
+class OutputSizeExplorer(Explorer):
     """Sliders for W, K, S, P and an optional pooling stage; shows the output size, the windows, or a red error.
 
     Every control is a public attribute (`size`, `kernel`, `stride`, `padding`, `use_pool`, `pool_kernel`,
@@ -38,8 +93,7 @@ class OutputSizeExplorer:
 
     def __init__(self, size: int = 227, kernel: int = 11, stride: int = 4, padding: int = 0,
                  use_pool: bool = True, pool_kernel: int = 3, pool_stride: int = 2, draw: bool = True) -> None:
-        slider = dict(continuous_update=False, style={"description_width": "110px"},
-                      layout=w.Layout(width="420px"))
+        slider = _slider_options()
         self.size = w.IntSlider(size, min=1, max=256, description="input W", **slider)
         self.kernel = w.IntSlider(kernel, min=1, max=15, description="kernel K", **slider)
         self.stride = w.IntSlider(stride, min=1, max=8, description="stride S", **slider)
@@ -47,18 +101,10 @@ class OutputSizeExplorer:
         self.use_pool = w.Checkbox(use_pool, description="then max-pool", indent=False)
         self.pool_kernel = w.IntSlider(pool_kernel, min=1, max=5, description="pool window z", **slider)
         self.pool_stride = w.IntSlider(pool_stride, min=1, max=4, description="pool stride s", **slider)
-        self.message = w.HTML()
-        self.figure = w.Image(format="png", layout=w.Layout(max_width="760px"))
-        self.draw = draw
         self.output_size: Optional[int] = None
-        self.result = ""
-        self.error = ""
         controls = (self.size, self.kernel, self.stride, self.padding, self.use_pool, self.pool_kernel,
                     self.pool_stride)
-        for control in controls:
-            control.observe(self._update, names="value")
-        self.widget = w.VBox([w.HBox([w.VBox(controls[:4]), w.VBox(controls[4:])]), self.message, self.figure])
-        self._update()
+        self._build(controls, [w.HBox([w.VBox(controls[:4]), w.VBox(controls[4:])])], draw)
 
     def _compute(self) -> str:
         """The result line for the current settings; raises ValueError for impossible ones."""
@@ -76,34 +122,20 @@ class OutputSizeExplorer:
             text += f" → pool: ⌊({conv.output} − {self.pool_kernel.value}) / {self.pool_stride.value}⌋ + 1 = {pooled}"
         return text
 
-    def _update(self, change: object = None) -> None:
-        """Recompute after any slider moves; an impossible setting becomes a red message, never a traceback."""
-        try:
-            self.result = self._compute()
-            self.error = ""
-            self.message.value = f"<b>output size {self.output_size}</b> &nbsp; {html.escape(self.result)}"
-        except ValueError as e:
-            self.output_size, self.result, self.error = None, "", str(e)
-            self.message.value = f'<span style="{ERROR_STYLE}">Impossible setting: {html.escape(self.error)}</span>'
-        if self.draw:
-            self._redraw()
+    def _reset(self) -> None:
+        self.output_size = None
 
-    def _redraw(self) -> None:
-        """Replace the drawing with the windows of the current convolution (or nothing, after an error)."""
-        if self.error:
-            self.figure.value = b""
-            return
-        fig = plot_windows(self.size.value, self.kernel.value, self.stride.value, self.padding.value)
-        self.figure.value = figure_png(fig)
+    def _message(self) -> str:
+        return f"<b>output size {self.output_size}</b> &nbsp; {html.escape(self.result)}"
 
-    def _ipython_display_(self) -> None:
-        display(self.widget)
+    def _figure(self) -> Figure:
+        return plot_windows(self.size.value, self.kernel.value, self.stride.value, self.padding.value)
 
 
 # ----------------------------------------------------------------------------- chapter: ReLU versus tanh
 
 
-class ActivationExplorer:
+class ActivationExplorer(Explorer):
     """Pick an activation, a depth and a weight scale; see how the gradient fades (or grows) layer by layer.
 
     Controls are public attributes (`activation`, `depth`, `weight_scale`); after each change `norms` holds
@@ -113,30 +145,21 @@ class ActivationExplorer:
 
     def __init__(self, activation: str = "relu", depth: int = 20, weight_scale: float = 1.41, width: int = 128,
                  draw: bool = True) -> None:
-
-        slider = dict(continuous_update=False, style={"description_width": "110px"},
-                      layout=w.Layout(width="420px"))
+        slider = _slider_options()
         self.activation = w.Dropdown(options=list(NAMES), value=activation, description="activation",
                                      style={"description_width": "110px"})
         self.depth = w.IntSlider(depth, min=2, max=50, description="depth", **slider)
         self.weight_scale = w.FloatSlider(weight_scale, min=0.5, max=3.0, step=0.01, description="weight scale",
                                           readout_format=".2f", **slider)
         self.width = width
-        self.message = w.HTML()
-        self.figure = w.Image(format="png", layout=w.Layout(max_width="620px"))
-        self.draw = draw
         self.norms: list[float] = []
         self.profiles: dict[str, list[float]] = {}
         self.ratio = float("nan")
-        self.result = ""
-        for control in (self.activation, self.depth, self.weight_scale):
-            control.observe(self._update, names="value")
-        self.widget = w.VBox([self.activation, self.depth, self.weight_scale, self.message, self.figure])
-        self._update()
+        controls = (self.activation, self.depth, self.weight_scale)
+        self._build(controls, controls, draw, max_width="620px")
 
-    def _update(self, change: object = None) -> None:
-        """Recompute every activation's gradient profile for the current depth and scale."""
-
+    def _compute(self) -> str:
+        """Every activation's gradient profile for the current depth and scale."""
         self.profiles = {name: gradient_norms(name, self.depth.value, self.width, self.weight_scale.value)
                          for name in NAMES}
         self.norms = self.profiles[self.activation.value]
@@ -145,23 +168,18 @@ class ActivationExplorer:
             how = f"{self.ratio:.3g} times smaller than"
         else:
             how = f"{1 / self.ratio:.3g} times larger than"
-        self.result = (f"{self.activation.value}, {self.depth.value} layers, weight scale "
-                       f"{self.weight_scale.value:.2f}: the first layer's gradient is {how} the last layer's")
-        self.message.value = f"<b>{html.escape(self.result)}</b>"
-        if self.draw:
+        return (f"{self.activation.value}, {self.depth.value} layers, weight scale "
+                f"{self.weight_scale.value:.2f}: the first layer's gradient is {how} the last layer's")
 
-            fig = plot_gradient_norms(self.profiles, highlight=self.activation.value,
-                                      title=f"depth {self.depth.value}, weight scale {self.weight_scale.value:.2f}")
-            self.figure.value = figure_png(fig)
-
-    def _ipython_display_(self) -> None:
-        display(self.widget)
+    def _figure(self) -> Figure:
+        return plot_gradient_norms(self.profiles, highlight=self.activation.value,
+                                   title=f"depth {self.depth.value}, weight scale {self.weight_scale.value:.2f}")
 
 
 # ----------------------------------------------------------------------------- chapter: dropout
 
 
-class DropoutExplorer:
+class DropoutExplorer(Explorer):
     """A 16x16 grid of positive activations before and after dropout, with a p slider and a mask seed.
 
     Controls: `p`, `seed`, `inverted` (scale survivors by 1/(1-p), as PyTorch does; off is the paper's plain
@@ -172,17 +190,12 @@ class DropoutExplorer:
 
     def __init__(self, p: float = 0.5, seed: int = 0, inverted: bool = True, training: bool = True,
                  side: int = 16, draw: bool = True) -> None:
-
-        slider = dict(continuous_update=False, style={"description_width": "110px"},
-                      layout=w.Layout(width="420px"))
+        slider = _slider_options()
         self.p = w.FloatSlider(p, min=0.0, max=0.9, step=0.05, description="drop prob. p", readout_format=".2f",
                                **slider)
         self.seed = w.IntSlider(seed, min=0, max=99, description="mask seed", **slider)
         self.inverted = w.Checkbox(inverted, description="inverted (scale by 1/(1-p) in training)", indent=False)
         self.training = w.Checkbox(training, description="training mode", indent=False)
-        self.message = w.HTML()
-        self.figure = w.Image(format="png", layout=w.Layout(max_width="560px"))
-        self.draw = draw
         # Positive values, like the ReLU outputs that dropout follows in AlexNet's classifier.
         self.before = torch.rand(side, side, generator=torch.Generator().manual_seed(1234)) * 2
         self.after = self.before.clone()
@@ -190,15 +203,11 @@ class DropoutExplorer:
         self.mean_after = self.mean_before
         self.kept = self.before.numel()
         self.mean_over_masks = self.mean_before
-        self.result = ""
-        for control in (self.p, self.seed, self.inverted, self.training):
-            control.observe(self._update, names="value")
-        self.widget = w.VBox([self.p, self.seed, w.HBox([self.inverted, self.training]), self.message, self.figure])
-        self._update()
+        controls = (self.p, self.seed, self.inverted, self.training)
+        self._build(controls, [self.p, self.seed, w.HBox([self.inverted, self.training])], draw, max_width="560px")
 
-    def _update(self, change: object = None) -> None:
-        """Redraw the mask for the current p and seed and recompute the means."""
-
+    def _compute(self) -> str:
+        """Apply the mask for the current p and seed and recompute the means."""
         p = self.p.value
         if self.training.value:
             keep = torch.rand(self.before.shape, generator=torch.Generator().manual_seed(self.seed.value)) >= p
@@ -215,17 +224,13 @@ class DropoutExplorer:
             self.mean_over_masks = float(self.after.mean())
             mode = f"eval: every unit kept, × {scale:.3g}"
         self.mean_after = float(self.after.mean())
-        self.result = (f"{mode}; mean before {self.mean_before:.3f}, after {self.mean_after:.3f} "
-                       f"(over 1,000 masks: {self.mean_over_masks:.3f})")
-        self.message.value = f"<b>{html.escape(self.result)}</b>"
-        if self.draw:
+        return (f"{mode}; mean before {self.mean_before:.3f}, after {self.mean_after:.3f} "
+                f"(over 1,000 masks: {self.mean_over_masks:.3f})")
 
-            kind = "inverted" if self.inverted.value else "paper's plain"
-            fig = plot_dropout_mask(self.before.numpy(), self.after.numpy(), title=f"{kind} dropout, p = {p:.2f}")
-            self.figure.value = figure_png(fig)
-
-    def _ipython_display_(self) -> None:
-        display(self.widget)
+    def _figure(self) -> Figure:
+        kind = "inverted" if self.inverted.value else "paper's plain"
+        return plot_dropout_mask(self.before.numpy(), self.after.numpy(),
+                                 title=f"{kind} dropout, p = {self.p.value:.2f}")
 
 
 # ----------------------------------------------------------------------------- chapter: local response normalisation
@@ -234,7 +239,7 @@ class DropoutExplorer:
 LRN_DEMO_PROFILE = (5.0, 2.0, 0.0, 8.0, 90.0, 100.0, 95.0, 4.0, 0.0, 0.0, 100.0, 3.0, 0.0, 6.0, 2.0, 0.0)
 
 
-class LRNExplorer:
+class LRNExplorer(Explorer):
     """Sliders for k, n, alpha, beta and the activation scale on a channel profile; shows a and b = LRN(a).
 
     Controls are public (`k`, `n`, `alpha`, `beta`, `scale`); after each change `before`, `after`,
@@ -243,10 +248,8 @@ class LRNExplorer:
 
     def __init__(self, profile: Optional[tuple] = None, k: float = 2.0, n: int = 5, alpha: float = 1e-4,
                  beta: float = 0.75, scale: float = 1.0, draw: bool = True) -> None:
-
         self.profile = _profile(LRN_DEMO_PROFILE if profile is None else profile)
-        slider = dict(continuous_update=False, style={"description_width": "120px"},
-                      layout=w.Layout(width="420px"))
+        slider = _slider_options("120px")
         self.k = w.FloatSlider(k, min=0.0, max=5.0, step=0.1, description="k", **slider)
         self.n = w.IntSlider(n, min=1, max=15, description="n (channels)", **slider)
         self.alpha = w.FloatLogSlider(alpha, base=10, min=-6, max=0, step=0.25, description="α", readout_format=".1e",
@@ -254,21 +257,12 @@ class LRNExplorer:
         self.beta = w.FloatSlider(beta, min=0.0, max=2.0, step=0.05, description="β", **slider)
         self.scale = w.FloatLogSlider(scale, base=10, min=-2, max=2, step=0.25, description="activation scale",
                                       readout_format=".2g", **slider)
-        self.message = w.HTML()
-        self.figure = w.Image(format="png", layout=w.Layout(max_width="760px"))
-        self.draw = draw
         self.before = self.after = self.divisor = None
-        self.result = ""
-        self.error = ""
         controls = (self.k, self.n, self.alpha, self.beta, self.scale)
-        for control in controls:
-            control.observe(self._update, names="value")
-        self.widget = w.VBox([w.HBox([w.VBox(controls[:3]), w.VBox(controls[3:])]), self.message, self.figure])
-        self._update()
+        self._build(controls, [w.HBox([w.VBox(controls[:3]), w.VBox(controls[3:])])], draw)
 
     def _compute(self) -> str:
         """Normalise the scaled profile; raises the library's ValueError for impossible settings."""
-
         params = dict(size=self.n.value, alpha=self.alpha.value, beta=self.beta.value, k=self.k.value)
         before = self.profile * self.scale.value
         after = lrn_profile(before, **params)
@@ -282,36 +276,20 @@ class LRNExplorer:
                 f"largest/smallest divisor = {spread:.3g}" + (" — LRN is just a constant scale here"
                                                                if spread < 1.01 else ""))
 
-    def _update(self, change: object = None) -> None:
-        """Recompute after any slider moves; an impossible setting becomes a red message, never a traceback."""
-        try:
-            self.result = self._compute()
-            self.error = ""
-            self.message.value = html.escape(self.result)
-        except ValueError as e:
-            self.before = self.after = self.divisor = None
-            self.result, self.error = "", str(e)
-            self.message.value = f'<span style="{ERROR_STYLE}">Impossible setting: {html.escape(self.error)}</span>'
-        if self.draw:
-            self._redraw()
+    def _reset(self) -> None:
+        self.before = self.after = self.divisor = None
 
-    def _redraw(self) -> None:
-        """Redraw the before/after bars (or nothing, after an error)."""
+    def _message(self) -> str:
+        return html.escape(self.result)
 
-        if self.error:
-            self.figure.value = b""
-            return
-        fig = plot_lrn_profile(self.before.tolist(), self.after.tolist(), self.k.value, self.beta.value)
-        self.figure.value = figure_png(fig)
-
-    def _ipython_display_(self) -> None:
-        display(self.widget)
+    def _figure(self) -> Figure:
+        return plot_lrn_profile(self.before.tolist(), self.after.tolist(), self.k.value, self.beta.value)
 
 
 # ----------------------------------------------------------------------------- chapter: overlapping pooling
 
 
-class PoolingExplorer:
+class PoolingExplorer(Explorer):
     """Sliders for the input width W, pooling window z and stride s; shows which inputs each window reads.
 
     Controls are public (`size`, `window`, `stride`); after each change `output_size`, `coverage`,
@@ -319,27 +297,18 @@ class PoolingExplorer:
     """
 
     def __init__(self, size: int = 13, window: int = 3, stride: int = 2, draw: bool = True) -> None:
-        slider = dict(continuous_update=False, style={"description_width": "110px"},
-                      layout=w.Layout(width="420px"))
+        slider = _slider_options()
         self.size = w.IntSlider(size, min=1, max=40, description="input W", **slider)
         self.window = w.IntSlider(window, min=1, max=8, description="window z", **slider)
         self.stride = w.IntSlider(stride, min=1, max=8, description="stride s", **slider)
-        self.message = w.HTML()
-        self.figure = w.Image(format="png", layout=w.Layout(max_width="760px"))
-        self.draw = draw
         self.output_size: Optional[int] = None
         self.coverage: Optional[list] = None
         self.overlap: Optional[int] = None
-        self.result = ""
-        self.error = ""
-        for control in (self.size, self.window, self.stride):
-            control.observe(self._update, names="value")
-        self.widget = w.VBox([self.size, self.window, self.stride, self.message, self.figure])
-        self._update()
+        controls = (self.size, self.window, self.stride)
+        self._build(controls, controls, draw)
 
     def _compute(self) -> str:
         """Output size, overlap and coverage; raises the library's ValueError for impossible settings."""
-
         W, z, s = self.size.value, self.window.value, self.stride.value
         self.output_size = pool_output_size(W, z, s)
         self.coverage, self.overlap = pool_coverage(W, z, s), overlap(z, s)
@@ -349,26 +318,11 @@ class PoolingExplorer:
                 f"{self.overlap} input(s); {sum(c > 1 for c in self.coverage)} inputs read by two or more windows, "
                 f"{never} never read")
 
-    def _update(self, change: object = None) -> None:
-        """Recompute after any slider moves; an impossible setting becomes a red message, never a traceback."""
-        try:
-            self.result = self._compute()
-            self.error = ""
-            self.message.value = f"<b>output size {self.output_size}</b> &nbsp; {html.escape(self.result)}"
-        except ValueError as e:
-            self.output_size = self.coverage = self.overlap = None
-            self.result, self.error = "", str(e)
-            self.message.value = f'<span style="{ERROR_STYLE}">Impossible setting: {html.escape(self.error)}</span>'
-        if self.draw:
-            self._redraw()
+    def _reset(self) -> None:
+        self.output_size = self.coverage = self.overlap = None
 
-    def _redraw(self) -> None:
-        """Redraw the windows and per-input counts (or nothing, after an error)."""
+    def _message(self) -> str:
+        return f"<b>output size {self.output_size}</b> &nbsp; {html.escape(self.result)}"
 
-        if self.error:
-            self.figure.value = b""
-            return
-        self.figure.value = figure_png(plot_pool_coverage(self.size.value, self.window.value, self.stride.value))
-
-    def _ipython_display_(self) -> None:
-        display(self.widget)
+    def _figure(self) -> Figure:
+        return plot_pool_coverage(self.size.value, self.window.value, self.stride.value)
