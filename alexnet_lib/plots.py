@@ -24,6 +24,14 @@ UNUSED_COLOUR = "#e6550d"
 WINDOW_COLOURS = ("#08519c", "#3182bd", "#6baed6", "#31a354")
 
 
+def _finish(fig: Figure, title: str = "") -> Figure:
+    """The common last step of a figure: an optional overall title, then a tight layout."""
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
 def plot_windows(size: int, kernel: int, stride: int = 1, padding: int = 0, ax: Optional[Axes] = None,
                  title: Optional[str] = None, max_windows: int = 60) -> Figure:
     """Draw one row of a padded input and every window that slides over it, with the unused edge in orange."""
@@ -229,10 +237,7 @@ def plot_dropout_mask(before: "object", after: "object", title: str = "") -> Fig
         ax.set_title(label, fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, title)
 
 
 # ----------------------------------------------------------------------------- chapter: local response normalisation
@@ -284,10 +289,7 @@ def plot_lrn_maps(image: "object", before: "object", after: "object", channels: 
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, title)
 
 
 def plot_ablation(record: dict, ax: Optional[Axes] = None, title: str = "") -> Figure:
@@ -494,10 +496,7 @@ def plot_image_grid(images: "object", titles: Sequence[str], columns: int = 8, s
     for ax, image, caption in zip(axes.flat, images, titles):
         ax.imshow(image, cmap="gray_r")  # dark garments on white read better than the raw white-on-black
         ax.set_title(caption, fontsize=7)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, title)
 
 
 def plot_filters(weight: "object", columns: int = 16, title: str = "") -> Figure:

@@ -12,7 +12,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Optional, Union
+from typing import Any, Callable, Iterable, Optional, Union
 
 import torch
 import torch.nn.functional as F
@@ -275,29 +275,14 @@ def _umask_mode() -> int:
     return 0o666 & ~mask
 
 
-def atomic_write_text(path: Path, text: str) -> Path:
-    """Write text to a temp file beside `path`, then rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, _umask_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return path
-
-
-def atomic_torch_save(obj: Any, path: Path) -> Path:
-    """torch.save to a temp file beside `path`, then rename."""
+def _atomic(path: Path, write: Callable[[str], None]) -> Path:
+    """Let `write` fill a temp file beside `path`, then rename it over `path`: no reader sees half a file."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        torch.save(obj, tmp)
+        write(tmp)
         os.chmod(tmp, _umask_mode())
         os.replace(tmp, path)
     except BaseException:
@@ -305,6 +290,16 @@ def atomic_torch_save(obj: Any, path: Path) -> Path:
             os.unlink(tmp)
         raise
     return path
+
+
+def atomic_write_text(path: Path, text: str) -> Path:
+    """Write UTF-8 text to `path` atomically."""
+    return _atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def atomic_torch_save(obj: Any, path: Path) -> Path:
+    """torch.save to `path` atomically."""
+    return _atomic(path, lambda tmp: torch.save(obj, tmp))
 
 
 # ----------------------------------------------------------------------------- evaluation
