@@ -16,7 +16,7 @@ from .experiments import best_runs
 from .model import AlexNetConfig
 from .pooling import pool_coverage
 from .shapes import LayerTable, conv_arithmetic
-from .towers import GROUPED
+from .towers import GROUPED, weighted_layers
 
 PAD_COLOUR = "#d9d9d9"
 INPUT_COLOUR = "#c6dbef"
@@ -358,19 +358,8 @@ def plot_pool_grids(size: int = 9, settings: Sequence[tuple[int, int]] = ((3, 2)
 
 def plot_params_macs_compare(tables: "dict", title: str = "") -> Figure:
     """Parameters and MACs per layer (conv1..5, FC1..3) of several networks as grouped bars, one colour each."""
-    if not isinstance(tables, dict) or not tables:
-        raise ValueError("tables must be a non-empty dict of name -> layer_table(model, shape)")
-    per_net = {}
-    for name, table in tables.items():
-        if not isinstance(table, LayerTable):
-            raise ValueError(f"tables[{name!r}] must be a LayerTable from shapes.layer_table, got "
-                             f"{type(table).__name__}")
-        per_net[name] = [r for r in table if _kind(r.type)]
-    counts = {len(rows) for rows in per_net.values()}
-    if len(counts) != 1:
-        raise ValueError(f"the networks have different numbers of Conv2d/Linear layers "
-                         f"({ {n: len(r) for n, r in per_net.items()} }); compare networks of the same depth")
-    n_layers = counts.pop()
+    per_net = weighted_layers(tables)
+    n_layers = len(next(iter(per_net.values())))
     first = next(iter(per_net.values()))
     n_conv = sum(_kind(r.type) == "conv" for r in first)
     labels = [f"conv{i + 1}" if i < n_conv else f"FC{i - n_conv + 1}" for i in range(n_layers)]

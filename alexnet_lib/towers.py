@@ -118,8 +118,8 @@ def compare_models(models: Mapping[str, AlexNet]) -> Table:
     return Table(("", *facts), rows)
 
 
-def compare_layers(tables: Mapping[str, LayerTable]) -> Table:
-    """The convolutions and fully connected layers of several networks, row by row: output shape and parameters."""
+def weighted_layers(tables: Mapping[str, LayerTable]) -> dict[str, list]:
+    """Each network's Conv2d and Linear rows, checked: LayerTables of networks with the same number of them."""
     if not isinstance(tables, Mapping) or not tables:
         raise ValueError("tables must be a non-empty dict of name -> layer_table(model, input_shape)")
     per_net = {}
@@ -128,10 +128,15 @@ def compare_layers(tables: Mapping[str, LayerTable]) -> Table:
             raise ValueError(f"tables[{name!r}] must be a LayerTable from shapes.layer_table, got "
                              f"{type(table).__name__}")
         per_net[name] = [r for r in table if r.type in ("Conv2d", "Linear")]
-    depths = {len(rows) for rows in per_net.values()}
-    if len(depths) != 1:
+    if len({len(rows) for rows in per_net.values()}) != 1:
         raise ValueError(f"the networks have different numbers of Conv2d/Linear layers "
                          f"({ {n: len(r) for n, r in per_net.items()} }); compare networks of the same depth")
+    return per_net
+
+
+def compare_layers(tables: Mapping[str, LayerTable]) -> Table:
+    """The convolutions and fully connected layers of several networks, row by row: output shape and parameters."""
+    per_net = weighted_layers(tables)
     first = next(iter(per_net.values()))
     n_conv = sum(r.type == "Conv2d" for r in first)
     rows = []
