@@ -19,7 +19,9 @@ def html(tmp_path_factory) -> Path:
     if given:
         return Path(given)
     out = tmp_path_factory.mktemp("book")
-    proc = subprocess.run([sys.executable, "-m", "jupyter_book", "build", str(ROOT), "--path-output", str(out),
+    # jupyter_book has no __main__; call its click command in a fresh interpreter of this environment.
+    build = "import sys; from jupyter_book.cli.main import main; sys.exit(main())"
+    proc = subprocess.run([sys.executable, "-c", build, "build", str(ROOT), "--path-output", str(out),
                            "-W", "--keep-going"], capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, f"book build failed or warned:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
     return out / "_build" / "html"
