@@ -1,20 +1,27 @@
-"""Command line: `python -m alexnet_lib {train,data,bench,analyse,student}`."""
+"""Command line: `python -m alexnet_lib {train,data,bench,analyse,record,execute,student}`.
+
+Every library error becomes one line on stderr and a non-zero exit, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
+
+#: The experiments `record` can re-make, each into data/runs/<name>.json.
+EXPERIMENTS = ("relu_tanh", "dropout", "recipes", "lrn", "pooling")
 
 
 def _train(args: argparse.Namespace) -> int:
     from .train import train
 
     out = Path(args.out) if args.out else Path("runs-local") / f"{args.profile or 'auto'}-{args.recipe}"
-    _, history = train(profile=args.profile, recipe=args.recipe, epochs=args.epochs, out=out,
-                       device=args.device, resume=args.resume, fast=not args.no_fast, seed=args.seed,
-                       lr=args.lr, progress=not args.no_progress)
+    train(profile=args.profile, recipe=args.recipe, epochs=args.epochs, out=out, device=args.device,
+          resume=args.resume, overwrite=args.overwrite, fast=not args.no_fast, seed=args.seed, lr=args.lr,
+          progress=not args.no_progress)
     print(f"wrote {out / 'history.json'} and {out / 'checkpoint.pt'}")
     return 0
 
@@ -37,14 +44,36 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _analyse(args: argparse.Namespace) -> int:
-    import json
-
     from .analysis import analyse, model_from_checkpoint, save_analysis
+    from .records import History
 
     run = Path(args.run)
-    history = json.loads((run / "history.json").read_text())
-    record = analyse(model_from_checkpoint(run / "checkpoint.pt"), history)
+    if not run.is_dir():
+        raise ValueError(f"{run} is not a folder written by `train --out` (history.json and checkpoint.pt)")
+    history = History.load(run / "history.json")
+    record = analyse(model_from_checkpoint(run / "checkpoint.pt"), history.to_dict())
     print(f"test accuracy {record['test_accuracy']:.4f}; wrote {save_analysis(record, args.out)}")
+    return 0
+
+
+def _record(args: argparse.Namespace) -> int:
+    import importlib
+
+    from .records import RUNS_DIR
+
+    module = importlib.import_module(f".experiments.{args.experiment}", __package__)
+    out = Path(args.out) if args.out else RUNS_DIR / f"{args.experiment}.json"
+    module.run(out=out)
+    print(f"wrote {out}")
+    return 0
+
+
+def _execute(args: argparse.Namespace) -> int:
+    from .notebooks import execute
+
+    for nb in args.notebooks:
+        print(f"executing {nb} ...", flush=True)
+        print(f"wrote {execute(nb, profile=args.profile)}")
     return 0
 
 
@@ -56,18 +85,18 @@ def _student(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Parse the command line and run one subcommand."""
+def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m alexnet_lib", description="AlexNet, rebuilt: the course library.")
     sub = p.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train alexnet_d2l on Fashion-MNIST at 224x224")
-    t.add_argument("--profile", choices=["smoke", "cpu", "full"], help="default: by device ($ALEXNET_PROFILE)")
+    t.add_argument("--profile", choices=["smoke", "cpu", "full"], help="default: $ALEXNET_PROFILE, else by device")
     t.add_argument("--recipe", default="fast", choices=["fast", "paper", "d2l"])
     t.add_argument("--epochs", type=int, help="default: the profile's")
     t.add_argument("--lr", type=float, help="default: the recipe's")
     t.add_argument("--out", help="folder for history.json and checkpoint.pt (default runs-local/PROFILE-RECIPE)")
-    t.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    t.add_argument("--resume", action="store_true", help="continue the run in OUT (a fresh run if it has none yet)")
+    t.add_argument("--overwrite", action="store_true", help="replace a run that OUT already holds")
     t.add_argument("--device", help="cpu, cuda, mps (default: the fastest present)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--no-fast", action="store_true", help="plain fp32, no autocast or channels_last")
@@ -91,17 +120,46 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     a.add_argument("--out", required=True, help="the analysis JSON to write, e.g. data/runs/cpu_fast_analysis.json")
     a.set_defaults(func=_analyse)
 
+    r = sub.add_parser("record", help="re-make a recorded experiment of the chapters (data/runs/NAME.json)")
+    r.add_argument("experiment", choices=EXPERIMENTS)
+    r.add_argument("--out", help="where to write the record (default: data/runs/EXPERIMENT.json)")
+    r.set_defaults(func=_record)
+
+    e = sub.add_parser("execute", help="re-execute chapter notebooks for the book: inline figures, widget state")
+    e.add_argument("notebooks", nargs="+", help="e.g. chapters/*.ipynb")
+    e.add_argument("--profile", default="smoke", choices=["smoke", "cpu", "full"],
+                   help="the training profile the chapters run (default: smoke, as CI and nbval)")
+    e.set_defaults(func=_execute)
+
     s = sub.add_parser("student", help="write student versions of chapter notebooks (solutions removed)")
     s.add_argument("notebooks", nargs="+")
     s.add_argument("--out", default="student", help="output folder (default: student/)")
     s.set_defaults(func=_student)
+    return p
 
-    args = p.parse_args(argv)
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Parse the command line and run one subcommand; errors are one line on stderr and exit code 2."""
+    args = _parser().parse_args(argv)
+    from .train import NonFiniteLossError
+
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError) as e:
+    except KeyboardInterrupt:
+        print("interrupted; a training run continues from its last epoch with --resume", file=sys.stderr)
+        return 130
+    except (ValueError, FileNotFoundError, NonFiniteLossError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:
+        print(f"error: {e.strerror or e} ({e.filename or 'no file named'})", file=sys.stderr)
+        return 2
+    except Exception as e:  # a bug of ours: say so in one line; ALEXNET_DEBUG=1 shows the traceback
+        if os.environ.get("ALEXNET_DEBUG"):
+            raise
+        print(f"internal error: {type(e).__name__}: {e} (run with ALEXNET_DEBUG=1 for the traceback, and please "
+              f"report it)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -9,11 +9,12 @@ measures what that does to the gradient of each layer of a deep stack.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Callable
 
 import torch
 from torch import nn
+
+from ._checks import check_choice, check_int, check_number
 
 #: The activations this module knows, in the order the chapters plot them.
 NAMES = ("relu", "tanh", "sigmoid")
@@ -53,9 +54,7 @@ FUNCTIONS: dict[str, tuple[Callable[[torch.Tensor], torch.Tensor], Callable[[tor
 
 
 def _check_name(name: object) -> str:
-    if name not in NAMES:
-        raise ValueError(f"activation={name!r} is unknown; choose one of {NAMES}")
-    return str(name)
+    return str(check_choice("activation", name, NAMES))
 
 
 def activation(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
@@ -68,9 +67,10 @@ def derivative(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
     return FUNCTIONS[_check_name(name)][1]
 
 
-def module(name: str) -> nn.Module:
-    """A fresh nn.Module for the activation called `name`."""
-    return {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}[_check_name(name)]()
+def module(name: str, inplace: bool = False) -> nn.Module:
+    """A fresh nn.Module for the activation called `name` (`inplace` saves memory for ReLU, as torchvision does)."""
+    name = _check_name(name)
+    return nn.ReLU(inplace=inplace) if name == "relu" else {"tanh": nn.Tanh, "sigmoid": nn.Sigmoid}[name]()
 
 
 def saturated_fraction(name: str, x: torch.Tensor, threshold: float = 0.01) -> float:
@@ -86,12 +86,11 @@ def deep_stack(name: str, depth: int = 20, width: int = 256, weight_scale: float
     of its inputs, so it needs weight_scale = sqrt(2) (He's scaling) to do the same.
     """
     _check_name(name)
-    for arg, value, minimum in (("depth", depth, 1), ("width", width, 1)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-            raise ValueError(f"{arg}={value!r} must be an integer >= {minimum}")
-    if isinstance(weight_scale, bool) or not isinstance(weight_scale, numbers.Real) or not weight_scale > 0:
-        raise ValueError(f"weight_scale={weight_scale!r} must be a positive number (1 keeps a linear layer's "
-                         f"variance; try values between 0.5 and 3)")
+    # Bounded so that a widget or a typo cannot ask for gigabytes of weights.
+    check_int("depth", depth, 1, 1000)
+    check_int("width", width, 1, 8192)
+    check_number("weight_scale", weight_scale, 0.0, 100.0, low_open=True,
+                 hint=" (1 keeps a linear layer's variance; try values between 0.5 and 3)")
     g = torch.Generator().manual_seed(seed)
     layers: list[nn.Module] = []
     for _ in range(depth):
@@ -113,8 +112,7 @@ def gradient_norms(name: str, depth: int = 20, width: int = 256, weight_scale: f
     down. The gradient with respect to a layer's pre-activation is also the gradient of its bias, and the
     weight gradient is it times the layer's input.
     """
-    if isinstance(batch, bool) or not isinstance(batch, numbers.Integral) or batch < 1:
-        raise ValueError(f"batch={batch!r} must be an integer >= 1")
+    check_int("batch", batch, 1, 100_000)
     net = deep_stack(name, depth, width, weight_scale, seed)
     g = torch.Generator().manual_seed(seed + 1)
     x = torch.randn(batch, width, generator=g)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import time
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -11,9 +10,12 @@ from typing import Any, Optional, Union
 import torch
 from torch import nn
 
-from .data import DeviceLoader, load_fashion_mnist
+from .data import load_fashion_mnist
+from .loader import DeviceLoader
 from .model import AlexNet
-from .train import _autocast, atomic_write_text, choose_precision, load_checkpoint, provenance
+from .devices import autocast, choose_precision
+from .metrics import accuracy, confusion_matrix
+from .records import atomic_write_json, load_checkpoint, load_record, provenance
 
 SCHEMA = "alexnet_lib.analysis/1"
 
@@ -43,7 +45,7 @@ def predict(model: nn.Module, images: torch.Tensor, size: int = 224, batch_size:
     preds, feats = [], []
     try:
         for x, _ in loader:
-            with _autocast(device, precision):
+            with autocast(device, precision):
                 h = model.features(x)
                 if getattr(model, "avgpool", None) is not None:
                     h = model.avgpool(h)
@@ -54,22 +56,6 @@ def predict(model: nn.Module, images: torch.Tensor, size: int = 224, batch_size:
     finally:
         model.train(was_training)
     return torch.cat(preds), torch.cat(feats)
-
-
-def confusion_matrix(labels: torch.Tensor, preds: torch.Tensor, num_classes: int = 10) -> torch.Tensor:
-    """Counts (true class rows, predicted class columns)."""
-    if labels.shape != preds.shape:
-        raise ValueError(f"labels {tuple(labels.shape)} and preds {tuple(preds.shape)} must have the same shape")
-    return torch.bincount(labels * num_classes + preds, minlength=num_classes ** 2).view(num_classes, num_classes)
-
-
-def most_confused_pairs(confusion: torch.Tensor, k: int = 5) -> list[tuple[int, int, int]]:
-    """The k most frequent mistakes as (true, predicted, count), either direction counted separately."""
-    c = torch.as_tensor(confusion).clone()
-    c.fill_diagonal_(0)
-    values, idx = c.flatten().topk(k)
-    n = c.shape[1]
-    return [(int(i) // n, int(i) % n, int(v)) for v, i in zip(values, idx)]
 
 
 def nearest_neighbours(queries: torch.Tensor, pool: torch.Tensor, k: int = 6) -> torch.Tensor:
@@ -117,7 +103,7 @@ def analyse(model: nn.Module, history: Optional[dict[str, Any]] = None, pool_siz
     return {
         "schema": SCHEMA,
         "history": {"config": (history or {}).get("config", {}), "provenance": (history or {}).get("provenance", {})},
-        "test_accuracy": float(confusion.diag().sum()) / len(preds),
+        "test_accuracy": accuracy(confusion),
         "confusion": confusion.tolist(),
         "mistakes": [{"index": int(i), "true": int(test_y[i]), "predicted": int(preds[i])} for i in wrong],
         "neighbours": {"queries": list(range(queries)), "pool": f"the first {pool_size} training images",
@@ -131,14 +117,12 @@ def analyse(model: nn.Module, history: Optional[dict[str, Any]] = None, pool_siz
 
 def save_analysis(record: dict[str, Any], path: Union[str, Path]) -> Path:
     """Write an analysis record as compact JSON, atomically."""
-    return atomic_write_text(Path(path), json.dumps(record, separators=(",", ":")) + "\n")
+    return atomic_write_json(path, record, indent=None)
 
 
 def load_analysis(record_or_name: Union[str, dict[str, Any]]) -> dict[str, Any]:
     """A recorded analysis by run name (e.g. 'cpu_fast_analysis'), checked, with conv1 as a tensor."""
-    from .runs import load_json
-
-    record = load_json(record_or_name) if isinstance(record_or_name, str) else dict(record_or_name)
+    record = load_record(record_or_name) if isinstance(record_or_name, str) else dict(record_or_name)
     if record.get("schema") != SCHEMA:
         raise ValueError(f"{record_or_name!r} is not an analysis record (schema {record.get('schema')!r}); "
                          f"write one with alexnet_lib.analysis.analyse()")

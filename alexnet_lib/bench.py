@@ -12,9 +12,13 @@ import torch.nn.functional as F
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 
-from .data import DeviceLoader, load_fashion_mnist
+from .data import load_fashion_mnist
+from .loader import DeviceLoader
 from .model import alexnet_d2l, init_weights
-from .train import choose_precision, default_device, fit, get_recipe, make_optimizer, provenance
+from .devices import choose_precision, default_device
+from .recipes import get_recipe, make_optimizer
+from .records import provenance
+from .train import fit
 
 
 class PILResizeDataset(Dataset):

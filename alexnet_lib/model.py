@@ -4,28 +4,37 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
 from dataclasses import dataclass
 from typing import Optional
 
 import torch
 from torch import nn
 
+from ._checks import check_bool, check_choice, check_int, check_probability
+from .activations import NAMES
+from .activations import module as activation_module
 from .layers import PAPER_LRN, LocalResponseNorm
 from .shapes import conv_output_size, pool_output_size
 
-ACTIVATIONS = ("relu", "tanh", "sigmoid")
+ACTIVATIONS = NAMES
 INITS = ("paper", "xavier", "kaiming", "torch")
 
-# The paper splits these convolutions across its two GPUs (0-based index among the five).
-_GROUPED = (1, 3, 4)
+# The paper's init gives these convolutions (0-based among the five) a bias of 1, so their ReLUs start active.
+_BIAS_ONE_CONVS = (1, 3, 4)
 
 
-def _int(name: str, value: object, minimum: int) -> int:
-    """`value` as an int >= minimum, or a ValueError naming the field."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name}={value!r} must be an integer >= {minimum}")
-    return int(value)
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer of the feature extractor: what `AlexNet` builds and what every size calculation reads."""
+
+    name: str  # conv1..conv5, pool1..pool3
+    kind: str  # "conv" or "pool"
+    kernel: int
+    stride: int
+    padding: int
+    in_channels: int = 0  # convolutions only
+    out_channels: int = 0
+    groups: int = 1
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,7 @@ class AlexNetConfig:
     lrn: bool = True
     pool_kernel: int = 3
     pool_stride: int = 2
+    pool_ceil_mode: bool = False
     hidden: int = 4096
     dropout: float = 0.5
     dropout_before_linear: bool = False
@@ -54,32 +64,42 @@ class AlexNetConfig:
         for name, minimum in (("in_channels", 1), ("num_classes", 1), ("input_size", 1), ("conv1_kernel", 1),
                               ("conv1_stride", 1), ("conv1_padding", 0), ("pool_kernel", 1), ("pool_stride", 1),
                               ("hidden", 1)):
-            _int(name, getattr(self, name), minimum)
+            check_int(name, getattr(self, name), minimum)
+        # Upper bounds keep a typo from asking for terabytes before anything can say so.
+        check_int("input_size", self.input_size, 1, 4096)
+        check_int("hidden", self.hidden, 1, 65536)
         if not isinstance(self.channels, (tuple, list)) or len(self.channels) != 5:
             raise ValueError(f"channels={self.channels!r} must be five integers, the outputs of conv1..conv5")
-        object.__setattr__(self, "channels", tuple(_int("channels", c, 1) for c in self.channels))
-        if isinstance(self.groups, bool) or not isinstance(self.groups, numbers.Integral) or self.groups not in (1, 2):
-            raise ValueError(f"groups={self.groups!r} must be 1 (one GPU) or 2 (the paper's two-GPU split)")
+        object.__setattr__(self, "channels", tuple(check_int("channels", c, 1, 8192) for c in self.channels))
+        check_int("groups", self.groups, 1, 2, hint=" (1: one GPU, 2: the paper's two-GPU split)")
         uneven = [c for c in self.channels if c % self.groups]
         if uneven:
             raise ValueError(f"channels={self.channels} must all be divisible by groups={self.groups}; "
                              f"{uneven} are not")
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation={self.activation!r} must be one of {ACTIVATIONS}")
-        if self.init not in INITS:
-            raise ValueError(f"init={self.init!r} must be one of {INITS}")
-        for name in ("lrn", "dropout_before_linear"):
-            if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"{name}={getattr(self, name)!r} must be True or False")
-        if isinstance(self.dropout, bool) or not isinstance(self.dropout, numbers.Real) or not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout={self.dropout!r} must be a probability in [0, 1) (0 leaves dropout out)")
+        check_choice("activation", self.activation, ACTIVATIONS)
+        check_choice("init", self.init, INITS)
+        for name in ("lrn", "dropout_before_linear", "pool_ceil_mode"):
+            check_bool(name, getattr(self, name))
+        check_probability("dropout", self.dropout, hint=" (0 leaves dropout out)")
         if self.avgpool is not None:
-            _int("avgpool", self.avgpool, 1)
-        self._check_input_size()
+            check_int("avgpool", self.avgpool, 1, 64)
+        _ = self.feature_sizes  # an input that is too small fails here, not in forward
 
-    def _check_input_size(self) -> None:
-        """Walk the layers now, so that an input that is too small fails here and not in forward."""
-        _ = self.feature_sizes
+    @property
+    def layers(self) -> tuple[LayerSpec, ...]:
+        """The eight layers of the feature extractor in execution order: five convolutions, three max-pools."""
+        ch, g = self.channels, self.groups
+        pool = lambda name: LayerSpec(name, "pool", self.pool_kernel, self.pool_stride, 0)  # noqa: E731
+        return (
+            LayerSpec("conv1", "conv", self.conv1_kernel, self.conv1_stride, self.conv1_padding, self.in_channels, ch[0]),
+            pool("pool1"),
+            LayerSpec("conv2", "conv", 5, 1, 2, ch[0], ch[1], g),
+            pool("pool2"),
+            LayerSpec("conv3", "conv", 3, 1, 1, ch[1], ch[2]),  # the paper's one cross-GPU convolution
+            LayerSpec("conv4", "conv", 3, 1, 1, ch[2], ch[3], g),
+            LayerSpec("conv5", "conv", 3, 1, 1, ch[3], ch[4], g),
+            pool("pool3"),
+        )
 
     @property
     def feature_sizes(self) -> tuple[int, ...]:
@@ -87,28 +107,22 @@ class AlexNetConfig:
         try:
             return self._walk(self.input_size)
         except ValueError as err:
-            smallest = next((s for s in range(1, 10_000) if self._fits(s)), None)
+            smallest = next((s for s in range(1, 4097) if self._fits(s)), None)
             hint = (f"the smallest input_size that works is {smallest}" if smallest
-                    else "no input_size below 10,000 works")
+                    else "no input_size up to 4096 works")
             raise ValueError(f"input_size={self.input_size} is too small for this network ({err}); {hint}") from None
 
     def _walk(self, size: int) -> tuple[int, ...]:
         """The spatial sizes for an input of `size`; a ValueError names the first layer that does not fit."""
-        p = (self.pool_kernel, self.pool_stride)
-        layers = [("conv1", conv_output_size, (self.conv1_kernel, self.conv1_stride, self.conv1_padding)),
-                  ("pool1", pool_output_size, p),
-                  ("conv2", conv_output_size, (5, 1, 2)),
-                  ("pool2", pool_output_size, p),
-                  ("conv3", conv_output_size, (3, 1, 1)),
-                  ("conv4", conv_output_size, (3, 1, 1)),
-                  ("conv5", conv_output_size, (3, 1, 1)),
-                  ("pool3", pool_output_size, p)]
         sizes = []
-        for name, formula, args in layers:
+        for spec in self.layers:
             try:
-                size = formula(size, *args)
+                if spec.kind == "conv":
+                    size = conv_output_size(size, spec.kernel, spec.stride, spec.padding)
+                else:
+                    size = pool_output_size(size, spec.kernel, spec.stride, ceil_mode=self.pool_ceil_mode)
             except ValueError as err:
-                raise ValueError(f"{name} gets a {size}x{size} input: {err}") from None
+                raise ValueError(f"{spec.name} gets a {size}x{size} input: {err}") from None
             sizes.append(size)
         return tuple(sizes)
 
@@ -119,6 +133,11 @@ class AlexNetConfig:
             return True
         except ValueError:
             return False
+
+    def size_after(self, name: str) -> int:
+        """Spatial size after the layer called `name` ('conv1' ... 'pool3')."""
+        sizes = dict(zip((spec.name for spec in self.layers), self.feature_sizes))
+        return sizes[check_choice("name", name, sizes)]
 
     @property
     def feature_size(self) -> int:
@@ -132,11 +151,6 @@ class AlexNetConfig:
         return self.channels[4] * side * side
 
 
-def _activation(name: str) -> nn.Module:
-    """A fresh activation module."""
-    return {"relu": lambda: nn.ReLU(inplace=True), "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}[name]()
-
-
 class AlexNet(nn.Module):
     """AlexNet as in Krizhevsky et al. (2012), configurable into its later one-GPU variants."""
 
@@ -147,38 +161,35 @@ class AlexNet(nn.Module):
         if not isinstance(config, AlexNetConfig):
             raise ValueError(f"config={config!r} must be an AlexNetConfig")
         self.config = c = config
-        ch = c.channels
-        g = c.groups
+        spec = {s.name: s for s in c.layers}
+
+        def conv(name: str) -> nn.Conv2d:
+            s = spec[name]
+            return nn.Conv2d(s.in_channels, s.out_channels, s.kernel, stride=s.stride, padding=s.padding,
+                             groups=s.groups)
+
+        def pool(name: str) -> nn.MaxPool2d:
+            return nn.MaxPool2d(spec[name].kernel, spec[name].stride, ceil_mode=c.pool_ceil_mode)
+
+        def act() -> nn.Module:
+            return activation_module(c.activation, inplace=True)
 
         def lrn() -> list[nn.Module]:
             return [LocalResponseNorm(**PAPER_LRN)] if c.lrn else []
 
-        def pool() -> nn.Module:
-            return nn.MaxPool2d(kernel_size=c.pool_kernel, stride=c.pool_stride)
-
         self.features = nn.Sequential(
-            nn.Conv2d(c.in_channels, ch[0], kernel_size=c.conv1_kernel, stride=c.conv1_stride,
-                      padding=c.conv1_padding),
-            _activation(c.activation),
-            *lrn(),
-            pool(),
-            nn.Conv2d(ch[0], ch[1], kernel_size=5, padding=2, groups=g),
-            _activation(c.activation),
-            *lrn(),
-            pool(),
-            nn.Conv2d(ch[1], ch[2], kernel_size=3, padding=1),  # the paper's one cross-GPU convolution
-            _activation(c.activation),
-            nn.Conv2d(ch[2], ch[3], kernel_size=3, padding=1, groups=g),
-            _activation(c.activation),
-            nn.Conv2d(ch[3], ch[4], kernel_size=3, padding=1, groups=g),
-            _activation(c.activation),
-            pool(),
+            conv("conv1"), act(), *lrn(), pool("pool1"),
+            conv("conv2"), act(), *lrn(), pool("pool2"),
+            conv("conv3"), act(),
+            conv("conv4"), act(),
+            conv("conv5"), act(),
+            pool("pool3"),
         )
         self.avgpool = nn.AdaptiveAvgPool2d((c.avgpool, c.avgpool)) if c.avgpool is not None else None
 
         def hidden(in_features: int) -> list[nn.Module]:
             drop = [nn.Dropout(p=c.dropout)] if c.dropout > 0 else []
-            layers = [nn.Linear(in_features, c.hidden), _activation(c.activation)]
+            layers = [nn.Linear(in_features, c.hidden), act()]
             return drop + layers if c.dropout_before_linear else layers + drop
 
         self.classifier = nn.Sequential(
@@ -224,8 +235,7 @@ def init_weights(model: nn.Module, scheme: str, generator: Optional[torch.Genera
       weights, zero biases: torchvision's VGG initialisation, a close cousin of AlexNet.
     - "torch": PyTorch's own defaults, by calling each layer's reset_parameters().
     """
-    if scheme not in INITS:
-        raise ValueError(f"scheme={scheme!r} must be one of {INITS}")
+    check_choice("scheme", scheme, INITS)
     convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
     linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
     with torch.no_grad():
@@ -248,7 +258,7 @@ def init_weights(model: nn.Module, scheme: str, generator: Optional[torch.Genera
             else:
                 m.weight.normal_(0.0, math.sqrt(2.0 / fan_out), generator=generator)
             if m.bias is not None:
-                m.bias.fill_(1.0 if scheme == "paper" and i in _GROUPED else 0.0)
+                m.bias.fill_(1.0 if scheme == "paper" and i in _BIAS_ONE_CONVS else 0.0)
         for i, m in enumerate(linears):
             if scheme == "xavier":
                 fan_in, fan_out = _fans(m.weight)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ._checks import check_int
 from .model import AlexNetConfig
-from .shapes import _check_int, pool_output_size
+from .shapes import pool_output_size
+from .tables import Table
 
 #: The paper's overlapping pooling (z=3, s=2) and the traditional non-overlapping one (z=s=2).
 OVERLAPPING = (3, 2)
@@ -24,8 +26,8 @@ def pool_coverage(size: int, window: int, stride: int) -> list[int]:
 
 def overlap(window: int, stride: int) -> int:
     """How many positions two neighbouring windows share: window - stride, or 0 when they do not touch."""
-    _check_int("window", window, 1)
-    _check_int("stride", stride, 1)
+    check_int("window", window, 1)
+    check_int("stride", stride, 1)
     return max(0, window - stride)
 
 
@@ -46,29 +48,22 @@ def receptive_fields(config: AlexNetConfig) -> list[RFRow]:
     """Output size, jump and receptive field (in input pixels) after each conv and pool layer of `config`."""
     if not isinstance(config, AlexNetConfig):
         raise ValueError(f"config={config!r} must be an AlexNetConfig, e.g. alexnet_fashion().config")
-    z, s = config.pool_kernel, config.pool_stride
-    layers = [("conv1", config.conv1_kernel, config.conv1_stride, config.conv1_padding), ("pool1", z, s, 0),
-              ("conv2", 5, 1, 2), ("pool2", z, s, 0), ("conv3", 3, 1, 1), ("conv4", 3, 1, 1),
-              ("conv5", 3, 1, 1), ("pool3", z, s, 0)]
     rows, jump, rf = [], 1, 1
-    for (name, k, st, p), out in zip(layers, config.feature_sizes):
+    for spec, out in zip(config.layers, config.feature_sizes):
         # Each extra kernel tap reaches `jump` input pixels further; strides multiply the jump.
-        rf += (k - 1) * jump
-        jump *= st
-        rows.append(RFRow(name, k, st, p, out, jump, rf))
+        rf += (spec.kernel - 1) * jump
+        jump *= spec.stride
+        rows.append(RFRow(spec.name, spec.kernel, spec.stride, spec.padding, out, jump, rf))
     return rows
 
 
-def compare_text(input_size: int = 227) -> str:
+def compare_pooling(input_size: int = 227) -> Table:
     """Side by side, for AlexNet with 3/2 and with 2/2 pooling: output size and receptive field per layer."""
     a = receptive_fields(AlexNetConfig(input_size=input_size, pool_kernel=3, pool_stride=2))
     b = receptive_fields(AlexNetConfig(input_size=input_size, pool_kernel=2, pool_stride=2))
-    lines = [f"{'layer':6} {'z=3, s=2: size':>15} {'RF':>4}   {'z=2, s=2: size':>15} {'RF':>4}",
-             "-" * 52]
-    for ra, rb in zip(a, b):
-        lines.append(f"{ra.name:6} {ra.output:>15} {ra.receptive_field:>4}   {rb.output:>15} {rb.receptive_field:>4}")
-    return "\n".join(lines)
+    rows = tuple((ra.name, ra.output, ra.receptive_field, rb.output, rb.receptive_field) for ra, rb in zip(a, b))
+    return Table(("layer", "z=3, s=2: size", "RF", "z=2, s=2: size", "RF"), rows, numeric=(1, 2, 3, 4))
 
 
 __all__ = ["OVERLAPPING", "NON_OVERLAPPING", "pool_coverage", "overlap", "RFRow", "receptive_fields",
-           "compare_text"]
+           "compare_pooling"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import numbers
 from dataclasses import dataclass
 from typing import Iterator, Optional, Union
@@ -10,26 +9,21 @@ from typing import Iterator, Optional, Union
 import torch
 from torch import nn
 
+from ._checks import check_bool, check_int
+from .tables import Table
+
 Size2 = Union[int, tuple, str, None]
 
 # ----------------------------------------------------------------------------- validation
 
 
-def _check_int(name: str, value: object, minimum: int) -> int:
-    """`value` as an int, or a ValueError naming `name`, its value and the valid range."""
-    # bool is an int subclass in Python, but True as a kernel size is always a mistake.
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name}={value!r} must be an integer >= {minimum} (got {type(value).__name__})")
-    if value < minimum:
-        raise ValueError(f"{name}={value!r} must be an integer >= {minimum}")
-    return int(value)
-
-
 def _check_args(size: object, kernel: object, stride: object, padding: object,
                 dilation: object) -> tuple[int, int, int, int, int]:
     """Validate the five window arguments shared by convolution and pooling."""
-    return (_check_int("size", size, 1), _check_int("kernel", kernel, 1), _check_int("stride", stride, 1),
-            _check_int("padding", padding, 0), _check_int("dilation", dilation, 1))
+    # Bounded well above any image, so a typo fails here and not as a memory error later.
+    return (check_int("size", size, 1, 1_000_000), check_int("kernel", kernel, 1, 1_000_000),
+            check_int("stride", stride, 1, 1_000_000), check_int("padding", padding, 0, 1_000_000),
+            check_int("dilation", dilation, 1, 1_000_000))
 
 
 def _check_fits(size: int, kernel: int, padding: int, dilation: int) -> None:
@@ -69,8 +63,7 @@ def pool_output_size(size: int, kernel: int, stride: Optional[int] = None, paddi
     if stride is None:
         stride = kernel  # MaxPool2d's default: windows side by side, no overlap
     size, kernel, stride, padding, dilation = _check_args(size, kernel, stride, padding, dilation)
-    if not isinstance(ceil_mode, bool):
-        raise ValueError(f"ceil_mode={ceil_mode!r} must be True or False")
+    check_bool("ceil_mode", ceil_mode)
     if padding > kernel // 2:
         # PyTorch's own limit: more padding would let a window see nothing but padding.
         raise ValueError(f"padding={padding} is too large for pooling with kernel={kernel}; "
@@ -241,24 +234,15 @@ class LayerTable:
         return [(r.name, r.type, _fmt_size(r.kernel), _fmt_size(r.stride), _fmt_size(r.padding),
                  _fmt_shape(r.output_shape), f"{r.params:,}", f"{r.macs:,}") for r in self.rows]
 
-    def _totals(self) -> tuple[str, ...]:
-        """The totals line, aligned with HEADERS."""
-        return ("total", f"input {_fmt_shape(self.input_shape)}", "", "", "", "",
-                f"{self.total_params:,}", f"{self.total_macs:,}")
+    def table(self) -> Table:
+        """The rows as a printable Table with a totals line."""
+        totals = ("total", f"input {_fmt_shape(self.input_shape)}", "", "", "", "",
+                  f"{self.total_params:,}", f"{self.total_macs:,}")
+        return Table(self.HEADERS, tuple(self._cells()), numeric=(2, 3, 4, 6, 7), footer=totals)
 
     def to_text(self) -> str:
         """An aligned monospace table with a totals line."""
-        lines = [self.HEADERS, *self._cells(), self._totals()]
-        widths = [max(len(line[i]) for line in lines) for i in range(len(self.HEADERS))]
-        numeric = {2, 3, 4, 6, 7}  # right-align numbers so thousands line up
-
-        def render(line: tuple[str, ...]) -> str:
-            cells = [c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(line, widths))]
-            return "  ".join(cells).rstrip()
-
-        rule = "  ".join("-" * w for w in widths)
-        body = [render(line) for line in lines[1:-1]]
-        return "\n".join([render(lines[0]), rule, *body, rule, render(lines[-1])])
+        return self.table().to_text()
 
     def __str__(self) -> str:
         return self.to_text()
@@ -269,17 +253,7 @@ class LayerTable:
 
     def _repr_html_(self) -> str:
         """A plain HTML table with a totals row; deterministic so notebook outputs compare verbatim."""
-        numeric = {2, 3, 4, 6, 7}
-
-        def row(cells: tuple[str, ...], tag: str) -> str:
-            tds = "".join(f'<{tag} style="text-align:right">{html.escape(c)}</{tag}>' if i in numeric
-                          else f"<{tag}>{html.escape(c)}</{tag}>" for i, c in enumerate(cells))
-            return f"<tr>{tds}</tr>"
-
-        parts = ["<table>", "<thead>", row(self.HEADERS, "th"), "</thead>", "<tbody>"]
-        parts += [row(cells, "td") for cells in self._cells()]
-        parts += ["</tbody>", "<tfoot>", row(self._totals(), "th"), "</tfoot>", "</table>"]
-        return "\n".join(parts)
+        return self.table()._repr_html_()
 
 
 def _check_input_shape(input_shape: object) -> tuple[int, ...]:

@@ -7,12 +7,34 @@ import re
 from pathlib import Path
 from typing import Any, Union
 
-from .train import atomic_write_text
+from .records import atomic_write_text, read_json
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 #: What replaces a solution, as nbgrader writes it.
 STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
-_SOLUTION_DIRECTIVE = re.compile(r"^(```+|:::+)\s*\{solution\}", re.MULTILINE)
+_SOLUTION_DIRECTIVE = re.compile(r"^(```+|:::+)\s*\{solution\}")
+#: A line that looks like a solution marker but is not exactly one: a typo that would leak the solution.
+_NEAR_MARKER = re.compile(r"^#+\s*(BEGIN|END)\s*SOL", re.IGNORECASE)
+
+
+def strip_solution_directives(markdown: str, where: str = "cell") -> str:
+    """Remove every `{solution}` directive block from a markdown cell, keeping all the text around it."""
+    out: list[str] = []
+    fence = None
+    for line in markdown.splitlines(keepends=True):
+        stripped = line.strip()
+        if fence is None:
+            opening = _SOLUTION_DIRECTIVE.match(stripped)
+            if opening:
+                fence = opening.group(1)
+            else:
+                out.append(line)
+        elif stripped == fence:
+            fence = None
+    if fence is not None:
+        raise ValueError(f"{where}: a {{solution}} directive opened with {fence} is never closed; close it, "
+                         f"or the student notebook would lose the text after it")
+    return "".join(out).strip("\n") + ("\n" if markdown.endswith("\n") else "")
 
 
 def strip_solutions(source: str, where: str = "cell") -> str:
@@ -22,6 +44,9 @@ def strip_solutions(source: str, where: str = "cell") -> str:
     indent = ""
     for line in source.splitlines():
         stripped = line.strip()
+        if _NEAR_MARKER.match(stripped) and stripped not in (BEGIN, END):
+            raise ValueError(f"{where}: {stripped!r} looks like a solution marker but is not exactly "
+                             f"'{BEGIN}' or '{END}'; fix it, or the solution would stay in the student version")
         if stripped == BEGIN:
             if inside:
                 raise ValueError(f"{where}: a second '{BEGIN}' before '{END}'; close the first block")
@@ -43,9 +68,13 @@ def student_version(nb: dict[str, Any], name: str = "notebook") -> dict[str, Any
     cells = []
     for i, cell in enumerate(nb.get("cells", [])):
         src = "".join(cell.get("source", ""))
-        if cell.get("cell_type") == "markdown" and _SOLUTION_DIRECTIVE.search(src):
-            continue  # written solutions would give the answer away
         cell = dict(cell)
+        if cell.get("cell_type") == "markdown" and "{solution}" in src:
+            # Written solutions would give the answer away; the exercise statements beside them stay.
+            kept = strip_solution_directives(src, f"{name}, cell {i}")
+            if not kept.strip():
+                continue
+            cell["source"] = kept
         if cell.get("cell_type") == "code" and BEGIN in src:
             cell["source"] = strip_solutions(src, f"{name}, cell {i}")
             cell["outputs"], cell["execution_count"] = [], None
@@ -58,12 +87,11 @@ def student_version(nb: dict[str, Any], name: str = "notebook") -> dict[str, Any
 def make_student_notebook(path: Union[str, Path], out_dir: Union[str, Path] = "student") -> Path:
     """Write the student version of the notebook at `path` into `out_dir` (same file name)."""
     path = Path(path)
-    try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{path} does not exist; pass a chapter notebook such as chapters/output_size.ipynb")
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{path} is not a notebook (invalid JSON: {e})") from e
+    if not path.is_file() or path.suffix != ".ipynb":
+        raise ValueError(f"{path} is not a notebook file; pass chapter notebooks such as chapters/output_size.ipynb")
+    nb = read_json(path, "notebook")
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise ValueError(f"{path} is JSON but not a notebook (no 'cells' list)")
     target = Path(out_dir) / path.name
     if target.resolve() == path.resolve():
         raise ValueError(f"--out {out_dir} would overwrite the chapter itself; choose another folder")

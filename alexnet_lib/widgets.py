@@ -1,9 +1,16 @@
-"""Interactive explorers for the chapters, built on ipywidgets and drivable headlessly in tests."""
+"""Interactive explorers for the chapters, built on ipywidgets and drivable headlessly in tests.
+
+Importing this module loads no part of the training engine, the data or the experiments: only the small
+modules the explorers compute with, and `plots`. Every constructor argument is checked (a ValueError names the
+argument and its valid range, the range its slider offers), and every slider setting either shows its result or
+a red message: an explorer never answers with a traceback.
+"""
 
 from __future__ import annotations
 
 import html
 import io
+import math
 from typing import Any, Optional, Sequence
 
 import ipywidgets as w
@@ -12,8 +19,9 @@ import torch
 from IPython.display import display
 from matplotlib.figure import Figure
 
+from ._checks import check_bool, check_choice, check_int, check_number
 from .activations import NAMES, gradient_norms, gradient_ratio
-from .normalization import _profile, lrn_denominator, lrn_profile
+from .lrn import _profile, lrn_denominator, lrn_profile
 from .plots import plot_dropout_mask, plot_gradient_norms, plot_lrn_profile, plot_pool_coverage, plot_windows
 from .pooling import overlap, pool_coverage
 from .shapes import conv_arithmetic, pool_output_size
@@ -24,14 +32,43 @@ ERROR_STYLE = "color:#b30000;font-weight:bold"
 def figure_png(fig: Figure) -> bytes:
     """A figure as PNG bytes for an Image widget (works with or without a live kernel); closes the figure."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    plt.close(fig)
+    try:
+        fig.savefig(buffer, format="png")
+    finally:
+        plt.close(fig)
     return buffer.getvalue()
 
 
 def _slider_options(label_width: str = "110px") -> dict[str, Any]:
     """Keyword arguments every slider shares: update on release, aligned labels."""
     return dict(continuous_update=False, style={"description_width": label_width}, layout=w.Layout(width="420px"))
+
+
+def _int_slider(name: str, value: object, low: int, high: int, description: str,
+               label_width: str = "110px") -> w.IntSlider:
+    """An integer slider on [low, high] starting at `value`; a ValueError names `name` when value is outside."""
+    return w.IntSlider(check_int(name, value, low, high), min=low, max=high, description=description,
+                       **_slider_options(label_width))
+
+
+def _float_slider(name: str, value: object, low: float, high: float, step: float, description: str,
+                 readout_format: str = ".2f", label_width: str = "110px") -> w.FloatSlider:
+    """A float slider on [low, high] starting at `value`; a ValueError names `name` when value is outside."""
+    return w.FloatSlider(check_number(name, value, low, high), min=low, max=high, step=step, description=description,
+                         readout_format=readout_format, **_slider_options(label_width))
+
+
+def _log_slider(name: str, value: object, low_exp: float, high_exp: float, step: float, description: str,
+               readout_format: str, label_width: str = "110px") -> w.FloatLogSlider:
+    """A base-10 log slider on [10**low_exp, 10**high_exp]; a ValueError names `name` when value is outside."""
+    value = check_number(name, value, 10.0 ** low_exp, 10.0 ** high_exp)
+    return w.FloatLogSlider(value, base=10, min=low_exp, max=high_exp, step=step, description=description,
+                            readout_format=readout_format, **_slider_options(label_width))
+
+
+def _checkbox(name: str, value: object, description: str) -> w.Checkbox:
+    """A checkbox starting at `value`, which must be True or False."""
+    return w.Checkbox(check_bool(name, value), description=description, indent=False)
 
 
 class Explorer:
@@ -46,7 +83,7 @@ class Explorer:
                max_width: str = "760px") -> None:
         self.message = w.HTML()
         self.figure = w.Image(format="png", layout=w.Layout(max_width=max_width))
-        self.draw = draw
+        self.draw = check_bool("draw", draw)
         self.result = ""
         self.error = ""
         for control in controls:
@@ -73,12 +110,18 @@ class Explorer:
             self.result = self._compute()
             self.error = ""
             self.message.value = self._message()
-        except ValueError as e:
-            self._reset()
-            self.result, self.error = "", str(e)
-            self.message.value = f'<span style="{ERROR_STYLE}">Impossible setting: {html.escape(self.error)}</span>'
+            if self.draw:
+                self.figure.value = figure_png(self._figure())
+            return
+        except ValueError as e:  # the library's own verdict on an impossible setting
+            self.error, prefix = str(e), "Impossible setting"
+        except Exception as e:  # anything unforeseen: still a red line under the controls, never a traceback
+            self.error, prefix = f"{type(e).__name__}: {e}", "This setting cannot be shown"
+        self._reset()
+        self.result = ""
+        self.message.value = f'<span style="{ERROR_STYLE}">{prefix}: {html.escape(self.error)}</span>'
         if self.draw:
-            self.figure.value = b"" if self.error else figure_png(self._figure())
+            self.figure.value = b""
 
     def _ipython_display_(self) -> None:
         display(self.widget)
@@ -93,14 +136,13 @@ class OutputSizeExplorer(Explorer):
 
     def __init__(self, size: int = 227, kernel: int = 11, stride: int = 4, padding: int = 0,
                  use_pool: bool = True, pool_kernel: int = 3, pool_stride: int = 2, draw: bool = True) -> None:
-        slider = _slider_options()
-        self.size = w.IntSlider(size, min=1, max=256, description="input W", **slider)
-        self.kernel = w.IntSlider(kernel, min=1, max=15, description="kernel K", **slider)
-        self.stride = w.IntSlider(stride, min=1, max=8, description="stride S", **slider)
-        self.padding = w.IntSlider(padding, min=0, max=8, description="padding P", **slider)
-        self.use_pool = w.Checkbox(use_pool, description="then max-pool", indent=False)
-        self.pool_kernel = w.IntSlider(pool_kernel, min=1, max=5, description="pool window z", **slider)
-        self.pool_stride = w.IntSlider(pool_stride, min=1, max=4, description="pool stride s", **slider)
+        self.size = _int_slider("size", size, 1, 256, "input W")
+        self.kernel = _int_slider("kernel", kernel, 1, 15, "kernel K")
+        self.stride = _int_slider("stride", stride, 1, 8, "stride S")
+        self.padding = _int_slider("padding", padding, 0, 8, "padding P")
+        self.use_pool = _checkbox("use_pool", use_pool, "then max-pool")
+        self.pool_kernel = _int_slider("pool_kernel", pool_kernel, 1, 5, "pool window z")
+        self.pool_stride = _int_slider("pool_stride", pool_stride, 1, 4, "pool stride s")
         self.output_size: Optional[int] = None
         controls = (self.size, self.kernel, self.stride, self.padding, self.use_pool, self.pool_kernel,
                     self.pool_stride)
@@ -145,13 +187,12 @@ class ActivationExplorer(Explorer):
 
     def __init__(self, activation: str = "relu", depth: int = 20, weight_scale: float = 1.41, width: int = 128,
                  draw: bool = True) -> None:
-        slider = _slider_options()
-        self.activation = w.Dropdown(options=list(NAMES), value=activation, description="activation",
-                                     style={"description_width": "110px"})
-        self.depth = w.IntSlider(depth, min=2, max=50, description="depth", **slider)
-        self.weight_scale = w.FloatSlider(weight_scale, min=0.5, max=3.0, step=0.01, description="weight scale",
-                                          readout_format=".2f", **slider)
-        self.width = width
+        self.activation = w.Dropdown(options=list(NAMES), value=check_choice("activation", activation, NAMES),
+                                     description="activation", style={"description_width": "110px"})
+        self.depth = _int_slider("depth", depth, 2, 50, "depth")
+        self.weight_scale = _float_slider("weight_scale", weight_scale, 0.5, 3.0, 0.01, "weight scale")
+        # Every change recomputes three stacks of `depth` width×width layers: keep that well under a second.
+        self.width = check_int("width", width, 1, 1024)
         self.norms: list[float] = []
         self.profiles: dict[str, list[float]] = {}
         self.ratio = float("nan")
@@ -160,16 +201,28 @@ class ActivationExplorer(Explorer):
 
     def _compute(self) -> str:
         """Every activation's gradient profile for the current depth and scale."""
-        self.profiles = {name: gradient_norms(name, self.depth.value, self.width, self.weight_scale.value)
-                         for name in NAMES}
-        self.norms = self.profiles[self.activation.value]
-        self.ratio = gradient_ratio(self.norms)
-        if self.ratio >= 1:
+        profiles = {name: gradient_norms(name, self.depth.value, self.width, self.weight_scale.value)
+                    for name in NAMES}
+        norms = profiles[self.activation.value]
+        if not all(math.isfinite(v) for v in norms):
+            raise ValueError(f"with weight scale {self.weight_scale.value:.2f} the {self.activation.value} "
+                             f"gradient grows past float32's largest number before it reaches the first layer; "
+                             f"lower the weight scale or the depth")
+        # The other activations' overflowed layers are left out of the drawing (NaN is not plotted).
+        self.profiles = {name: [v if math.isfinite(v) else math.nan for v in p] for name, p in profiles.items()}
+        self.norms = norms
+        self.ratio = gradient_ratio(norms)
+        if self.ratio == math.inf:
+            how = "exactly 0 (it underflowed float32), infinitely smaller than"
+        elif self.ratio >= 1:
             how = f"{self.ratio:.3g} times smaller than"
         else:
             how = f"{1 / self.ratio:.3g} times larger than"
         return (f"{self.activation.value}, {self.depth.value} layers, weight scale "
                 f"{self.weight_scale.value:.2f}: the first layer's gradient is {how} the last layer's")
+
+    def _reset(self) -> None:
+        self.norms, self.profiles, self.ratio = [], {}, float("nan")
 
     def _figure(self) -> Figure:
         return plot_gradient_norms(self.profiles, highlight=self.activation.value,
@@ -190,12 +243,11 @@ class DropoutExplorer(Explorer):
 
     def __init__(self, p: float = 0.5, seed: int = 0, inverted: bool = True, training: bool = True,
                  side: int = 16, draw: bool = True) -> None:
-        slider = _slider_options()
-        self.p = w.FloatSlider(p, min=0.0, max=0.9, step=0.05, description="drop prob. p", readout_format=".2f",
-                               **slider)
-        self.seed = w.IntSlider(seed, min=0, max=99, description="mask seed", **slider)
-        self.inverted = w.Checkbox(inverted, description="inverted (scale by 1/(1-p) in training)", indent=False)
-        self.training = w.Checkbox(training, description="training mode", indent=False)
+        self.p = _float_slider("p", p, 0.0, 0.9, 0.05, "drop prob. p")
+        self.seed = _int_slider("seed", seed, 0, 99, "mask seed")
+        self.inverted = _checkbox("inverted", inverted, "inverted (scale by 1/(1-p) in training)")
+        self.training = _checkbox("training", training, "training mode")
+        side = check_int("side", side, 1, 64, hint=" (the grid is side × side units)")
         # Positive values, like the ReLU outputs that dropout follows in AlexNet's classifier.
         self.before = torch.rand(side, side, generator=torch.Generator().manual_seed(1234)) * 2
         self.after = self.before.clone()
@@ -239,6 +291,21 @@ class DropoutExplorer(Explorer):
 LRN_DEMO_PROFILE = (5.0, 2.0, 0.0, 8.0, 90.0, 100.0, 95.0, 4.0, 0.0, 0.0, 100.0, 3.0, 0.0, 6.0, 2.0, 0.0)
 
 
+def _demo_profile(profile: object) -> torch.Tensor:
+    """The channel profile an LRNExplorer starts from: 1 to 64 activations (the demo one when None)."""
+    if profile is None:
+        return _profile(LRN_DEMO_PROFILE)
+    try:
+        values = _profile(profile)
+    except ValueError:
+        values = None
+    # Bounded so that scaling by up to 100 and squaring stays far from float64's overflow.
+    if values is None or len(values) > 64 or float(values.abs().max()) > 1e6:
+        raise ValueError(f"profile={profile!r} must be a sequence of 1 to 64 numbers between -1e6 and 1e6, one "
+                         f"activation per channel (or None for the chapter's demo profile)")
+    return values
+
+
 class LRNExplorer(Explorer):
     """Sliders for k, n, alpha, beta and the activation scale on a channel profile; shows a and b = LRN(a).
 
@@ -248,15 +315,12 @@ class LRNExplorer(Explorer):
 
     def __init__(self, profile: Optional[tuple] = None, k: float = 2.0, n: int = 5, alpha: float = 1e-4,
                  beta: float = 0.75, scale: float = 1.0, draw: bool = True) -> None:
-        self.profile = _profile(LRN_DEMO_PROFILE if profile is None else profile)
-        slider = _slider_options("120px")
-        self.k = w.FloatSlider(k, min=0.0, max=5.0, step=0.1, description="k", **slider)
-        self.n = w.IntSlider(n, min=1, max=15, description="n (channels)", **slider)
-        self.alpha = w.FloatLogSlider(alpha, base=10, min=-6, max=0, step=0.25, description="α", readout_format=".1e",
-                                      **slider)
-        self.beta = w.FloatSlider(beta, min=0.0, max=2.0, step=0.05, description="β", **slider)
-        self.scale = w.FloatLogSlider(scale, base=10, min=-2, max=2, step=0.25, description="activation scale",
-                                      readout_format=".2g", **slider)
+        self.profile = _demo_profile(profile)
+        self.k = _float_slider("k", k, 0.0, 5.0, 0.1, "k", label_width="120px")
+        self.n = _int_slider("n", n, 1, 15, "n (channels)", label_width="120px")
+        self.alpha = _log_slider("alpha", alpha, -6, 0, 0.25, "α", ".1e", label_width="120px")
+        self.beta = _float_slider("beta", beta, 0.0, 2.0, 0.05, "β", label_width="120px")
+        self.scale = _log_slider("scale", scale, -2, 2, 0.25, "activation scale", ".2g", label_width="120px")
         self.before = self.after = self.divisor = None
         controls = (self.k, self.n, self.alpha, self.beta, self.scale)
         self._build(controls, [w.HBox([w.VBox(controls[:3]), w.VBox(controls[3:])])], draw)
@@ -297,10 +361,9 @@ class PoolingExplorer(Explorer):
     """
 
     def __init__(self, size: int = 13, window: int = 3, stride: int = 2, draw: bool = True) -> None:
-        slider = _slider_options()
-        self.size = w.IntSlider(size, min=1, max=40, description="input W", **slider)
-        self.window = w.IntSlider(window, min=1, max=8, description="window z", **slider)
-        self.stride = w.IntSlider(stride, min=1, max=8, description="stride s", **slider)
+        self.size = _int_slider("size", size, 1, 40, "input W")
+        self.window = _int_slider("window", window, 1, 8, "window z")
+        self.stride = _int_slider("stride", stride, 1, 8, "stride s")
         self.output_size: Optional[int] = None
         self.coverage: Optional[list] = None
         self.overlap: Optional[int] = None

@@ -1,10 +1,6 @@
 """The built book: it builds warning-free offline, every chapter has its Colab link, no page shows a traceback."""
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -12,19 +8,7 @@ from alexnet_lib import REPOSITORY_URL
 from tests.chapters import CHAPTERS, ROOT
 
 
-@pytest.fixture(scope="module")
-def html(tmp_path_factory) -> Path:
-    """The built HTML: `$ALEXNET_BOOK_HTML` when CI built it already, else a fresh build with -W."""
-    given = os.environ.get("ALEXNET_BOOK_HTML")
-    if given:
-        return Path(given)
-    out = tmp_path_factory.mktemp("book")
-    # jupyter_book has no __main__; call its click command in a fresh interpreter of this environment.
-    build = "import sys; from jupyter_book.cli.main import main; sys.exit(main())"
-    proc = subprocess.run([sys.executable, "-c", build, "build", str(ROOT), "--path-output", str(out),
-                           "-W", "--keep-going"], capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, f"book build failed or warned:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
-    return out / "_build" / "html"
+# The `html` fixture (the built book, built once per session) is in tests/conftest.py.
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
@@ -50,3 +34,26 @@ def test_repository_url_is_the_one_home():
     assert f"url: {REPOSITORY_URL}\n" in config and "branch: main" in config
     assert REPOSITORY_URL in (ROOT / "README.md").read_text()
     assert f"git+{REPOSITORY_URL}" in (ROOT / "chapters" / "CONVENTIONS.md").read_text()
+
+
+def test_pages_load_nothing_from_another_host(html):
+    """Offline as built: every script, stylesheet and image a page loads is part of the site.
+
+    A quick static check without a browser; tests/test_browser.py checks the same in Chromium, with what
+    the scripts themselves request (MathJax's fonts, the widget manager's modules).
+    """
+    tag = re.compile(r"<(script|img|link)\b[^>]*>", re.I)
+    source = re.compile(r'\b(src|href)="([^"]*)"')
+    for page in html.rglob("*.html"):
+        if page.relative_to(html).parts[0] == "_static":
+            continue
+        for match in tag.finditer(page.read_text(encoding="utf-8")):
+            element = match.group(0)
+            if match.group(1).lower() == "link" and not re.search(r'rel="(stylesheet|preload|icon)"', element):
+                continue  # <link rel="next"/"index"/...> are links, not loads
+            for _, url in source.findall(element):
+                assert not re.match(r"(https?:)?//", url), f"{page.relative_to(html)} loads {url}"
+    static = html / "_static"
+    for served in ("mathjax/tex-chtml.js", "require.js/require.js", "html-manager/embed-amd.js",
+                   "book-widgets.js", "book.css", "fonts/alexnet-marks.ttf"):
+        assert (static / served).is_file(), f"_static/{served} is missing from the built site"

@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from alexnet_lib.layers import (PAPER_LRN, Dropout, LocalResponseNorm, local_response_norm, lrn_from_caffe,
-                                lrn_from_tensorflow, lrn_to_tensorflow, lrn_to_torch)
+from alexnet_lib.layers import (PAPER_LRN, Dropout, LocalResponseNorm, check_lrn, local_response_norm, lrn_from_caffe,
+                                lrn_from_tensorflow, lrn_to_tensorflow, lrn_to_torch, window_sum)
 
 
 def _paper_lrn_loop(a: torch.Tensor, n: int, alpha: float, beta: float, k: float) -> torch.Tensor:
@@ -63,6 +63,26 @@ def test_lrn_matches_the_papers_formula_including_edge_channels():
     torch.testing.assert_close(local_response_norm(x)[:, 7], by_hand_last, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("channels, size, dim", [(8, 5, 1), (3, 5, 1), (1, 5, 1), (4, 1, 1), (6, 11, 1), (5, 3, 0),
+                                                 (7, 3, -1)])
+def test_window_sum_against_a_loop(channels, size, dim):
+    torch.manual_seed(channels * size)
+    shape = [2, 3, 4]
+    shape[dim] = channels
+    x = torch.rand(shape, dtype=torch.float64)
+    got = window_sum(x, size, dim)
+    xs = x.movedim(dim, 0)
+    want = torch.stack([xs[max(0, i - size // 2):i + size // 2 + 1].sum(0) for i in range(channels)]).movedim(0, dim)
+    assert got.shape == x.shape
+    torch.testing.assert_close(got, want, rtol=0, atol=1e-12)
+
+
+def test_check_lrn_accepts_the_paper_and_names_a_bad_value():
+    check_lrn(**PAPER_LRN)
+    with pytest.raises(ValueError, match="k=-1 must be a finite number > 0"):
+        check_lrn(5, 1e-4, 0.75, -1)
+
+
 def test_lrn_alpha_is_not_divided_by_n():
     x = torch.zeros(1, 5, 1, 1)
     x[0, 2] = 10.0
@@ -101,8 +121,10 @@ def test_caffe_and_torch_conventions_agree():
 
 @pytest.mark.parametrize("kwargs, words", [
     (dict(size=4), ["size=4", "odd", "centre"]),
-    (dict(size=0), ["size=0", "odd"]),
-    (dict(size=5.0), ["size=5.0", "odd"]),
+    (dict(size=0), ["size=0", "an integer >= 1", "centred"]),
+    (dict(size=5.0), ["size=5.0", "integer", "(got float)"]),
+    (dict(size=True), ["size=True", "(got bool)"]),
+    (dict(alpha=float("nan")), ["alpha=nan", "finite"]),
     (dict(alpha=-1e-4), ["alpha=-0.0001", ">= 0"]),
     (dict(beta=-0.5), ["beta=-0.5", ">= 0"]),
     (dict(k=0), ["k=0", "> 0"]),
@@ -171,7 +193,7 @@ def test_dropout_backward_passes_only_kept_units():
     assert torch.equal(x.grad, y.detach())  # gradient is 1/(1-p) where kept, 0 where dropped
 
 
-@pytest.mark.parametrize("p, words", [(1, ["p=1", "[0, 1)", "divide"]), (1.0, ["p=1.0"]), (-0.1, ["p=-0.1"]),
+@pytest.mark.parametrize("p, words", [(1, ["p=1", ">= 0 and < 1", "divide"]), (1.0, ["p=1.0"]), (-0.1, ["p=-0.1"]),
                                       (2, ["p=2"]), ("0.5", ["p='0.5'"]), (True, ["p=True"])])
 def test_dropout_rejects_bad_p(p, words):
     with pytest.raises(ValueError) as err:

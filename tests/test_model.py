@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from alexnet_lib.layers import LocalResponseNorm
-from alexnet_lib.model import (AlexNet, AlexNetConfig, alexnet_d2l, alexnet_fashion, alexnet_paper,
+from alexnet_lib.model import (AlexNet, AlexNetConfig, LayerSpec, alexnet_d2l, alexnet_fashion, alexnet_paper,
                                alexnet_torchvision, count_parameters, init_weights)
 from alexnet_lib.shapes import layer_table
 
@@ -128,6 +128,34 @@ def test_d2l_uses_xavier_uniform(d2l):
                for m in d2l.modules() if isinstance(m, (nn.Conv2d, nn.Linear)))
 
 
+@pytest.mark.parametrize("name", ["paper", "torchvision", "d2l"])
+def test_layer_specs_are_the_layers_the_network_is_built_from(name, paper, torchvision_net, d2l):
+    model = {"paper": paper, "torchvision": torchvision_net, "d2l": d2l}[name]
+    specs = model.config.layers
+    assert [s.name for s in specs] == ["conv1", "pool1", "conv2", "pool2", "conv3", "conv4", "conv5", "pool3"]
+    modules = [m for m in model.features if isinstance(m, (nn.Conv2d, nn.MaxPool2d))]
+    for spec, m in zip(specs, modules, strict=True):
+        if isinstance(m, nn.Conv2d):
+            assert spec == LayerSpec(spec.name, "conv", m.kernel_size[0], m.stride[0], m.padding[0], m.in_channels,
+                                     m.out_channels, m.groups)
+        else:
+            assert (spec.kind, spec.kernel, spec.stride, spec.padding) == ("pool", m.kernel_size, m.stride, m.padding)
+    sizes = _conv_pool_sizes(model)
+    assert [model.config.size_after(s.name) for s in specs] == sizes
+    with pytest.raises(ValueError, match="name='fc1' is not valid"):
+        model.config.size_after("fc1")
+
+
+def test_pool_ceil_mode_changes_the_sizes_as_pytorch_does():
+    # d2l's 54x54 after conv1: floor((54 - 3) / 2) + 1 = 26 windows, ceil gives 27 (the last one is cut short).
+    floor, ceil = _small(input_size=224, conv1_padding=1), _small(input_size=224, conv1_padding=1, pool_ceil_mode=True)
+    assert list(floor.config.feature_sizes) == _conv_pool_sizes(floor) == [54, 26, 26, 12, 12, 12, 12, 5]
+    assert list(ceil.config.feature_sizes) == _conv_pool_sizes(ceil) == [54, 27, 27, 13, 13, 13, 13, 6]
+    assert all(m.ceil_mode for m in ceil.features if isinstance(m, nn.MaxPool2d))
+    assert ceil.config.flatten_features == 256 * 36 == ceil.classifier[0].in_features
+    assert ceil(torch.zeros(1, 1, 224, 224)).shape == (1, 10)
+
+
 # ----------------------------------------------------------------------------- init_weights
 
 
@@ -226,9 +254,11 @@ def test_dropout_acts_in_training_only():
     (dict(channels=(96, 256, 384, 256)), ["channels=", "five"]),
     (dict(input_size=30), ["input_size=30", "pool2", "67"]),
     (dict(input_size=0), ["input_size=0", ">= 1"]),
-    (dict(dropout=1.0), ["dropout=1.0", "[0, 1)"]),
+    (dict(dropout=1.0), ["dropout=1.0", ">= 0 and < 1"]),
     (dict(init="he"), ["init='he'", "paper", "xavier"]),
-    (dict(avgpool=0), ["avgpool=0", ">= 1"]),
+    (dict(avgpool=0), ["avgpool=0", "an integer from 1 to 64"]),
+    (dict(pool_ceil_mode=1), ["pool_ceil_mode=1", "True or False"]),
+    (dict(groups=True), ["groups=True", "(got bool)"]),
     (dict(num_classes=2.5), ["num_classes=2.5", "integer"]),
     (dict(lrn="yes"), ["lrn='yes'", "True or False"]),
 ])

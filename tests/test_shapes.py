@@ -91,11 +91,11 @@ def test_alexnet_input_size_facts():
 @pytest.mark.parametrize("call, words", [
     (lambda: conv_output_size(11, 13), ["kernel=13", "size=11", "padding=0", "kernel <= 11"]),
     (lambda: conv_output_size(5, 3, 1, 0, 3), ["kernel=3", "dilation=3", "7"]),
-    (lambda: conv_output_size(0, 3), ["size=0", ">= 1"]),
-    (lambda: conv_output_size(10, 0), ["kernel=0", ">= 1"]),
-    (lambda: conv_output_size(10, 3, 0), ["stride=0", ">= 1"]),
-    (lambda: conv_output_size(10, 3, 1, -1), ["padding=-1", ">= 0"]),
-    (lambda: conv_output_size(10, 3, 1, 0, 0), ["dilation=0", ">= 1"]),
+    (lambda: conv_output_size(0, 3), ["size=0", "an integer from 1 to"]),
+    (lambda: conv_output_size(10, 0), ["kernel=0", "an integer from 1 to"]),
+    (lambda: conv_output_size(10, 3, 0), ["stride=0", "an integer from 1 to"]),
+    (lambda: conv_output_size(10, 3, 1, -1), ["padding=-1", "an integer from 0 to"]),
+    (lambda: conv_output_size(10, 3, 1, 0, 0), ["dilation=0", "an integer from 1 to"]),
     (lambda: conv_output_size(10.0, 3), ["size=10.0", "integer", "float"]),
     (lambda: conv_output_size(10, True), ["kernel=True", "integer", "bool"]),
     (lambda: conv_output_size("224", 3), ["size='224'", "integer"]),
@@ -160,7 +160,9 @@ def test_layer_table_renderings_show_totals(d2l_table):
     page = d2l_table._repr_html_()
     assert page.startswith("<table>") and page.endswith("</table>")
     assert "<tfoot>" in page and "46,764,746" in page and "938,146,176" in page
-    assert page == layer_table(alexnet_d2l(), (1, 224, 224))._repr_html_()  # deterministic
+    assert page.count("<tr>") == len(d2l_table) + 2  # the header, one row per layer, the totals
+    names = [r.name for r in d2l_table]
+    assert [page.index(f">{n}<") for n in names] == sorted(page.index(f">{n}<") for n in names)  # in layer order
     assert "46,764,746" in repr(d2l_table)
 
 

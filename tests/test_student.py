@@ -55,8 +55,28 @@ def test_make_student_notebook_files(tmp_path):
     assert json.loads(out.read_text())["cells"][0]["source"] == STUB
     with pytest.raises(ValueError, match="overwrite the chapter"):
         make_student_notebook(src, tmp_path)
-    with pytest.raises(FileNotFoundError, match="does not exist"):
+    with pytest.raises(ValueError, match="nope.ipynb is not a notebook file"):
         make_student_notebook(tmp_path / "nope.ipynb", tmp_path / "s")
     (tmp_path / "bad.ipynb").write_text("{")
-    with pytest.raises(ValueError, match="not a notebook"):
+    with pytest.raises(ValueError, match="is not a readable notebook"):
         make_student_notebook(tmp_path / "bad.ipynb", tmp_path / "s")
+    (tmp_path / "list.ipynb").write_text("[]")
+    with pytest.raises(ValueError, match="is JSON but not a notebook"):
+        make_student_notebook(tmp_path / "list.ipynb", tmp_path / "s")
+    assert not (tmp_path / "s").exists()  # nothing written for a bad input
+
+
+@pytest.mark.parametrize("line", ["### BEGIN SOLUTON", "## BEGIN SOLUTION", "### end solution", "#BEGIN SOLUTION"])
+def test_a_mistyped_marker_is_refused_rather_than_leaking_the_solution(line):
+    with pytest.raises(ValueError, match="looks like a solution marker but is not exactly"):
+        strip_solutions(f"x = 1\n{line}\nanswer = 55\n### END SOLUTION", "ch.ipynb, cell 2")
+
+
+def test_solution_directives_go_and_the_text_around_them_stays():
+    text = "Exercise 1: why 55?\n\n```{solution} ex-1\n:class: dropdown\nBecause 55.\n```\n\nExercise 2: and 6?\n"
+    student = student_version(nb(md(text)))
+    assert student["cells"][0]["source"] == "Exercise 1: why 55?\n\n\nExercise 2: and 6?\n"
+    colon = student_version(nb(md(":::{solution} ex-2\nSix.\n:::\nAfter.")))
+    assert colon["cells"][0]["source"] == "After."
+    with pytest.raises(ValueError, match="never closed"):
+        student_version(nb(md("```{solution} ex-1\nBecause 55.")), "ch.ipynb")

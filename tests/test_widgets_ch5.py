@@ -1,4 +1,6 @@
-"""The ReLU/tanh and dropout chapters' explorers (driven headlessly), exercise checkers and figures."""
+"""The ReLU/tanh and dropout chapters' explorers (driven headlessly) and exercise checkers (figures: test_plots)."""
+
+import functools
 
 import matplotlib
 
@@ -8,8 +10,9 @@ matplotlib.use("Agg")
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from alexnet_lib import activations, exercises, plots  # noqa: E402
+from alexnet_lib import activations, exercises  # noqa: E402
 from alexnet_lib.widgets import ActivationExplorer, DropoutExplorer  # noqa: E402
+from tests.single_thread import one_thread  # noqa: E402, F401
 
 
 # ----------------------------------------------------------------------------- ActivationExplorer
@@ -91,17 +94,47 @@ def test_check_relu(capsys):
     assert "return a tensor" in capsys.readouterr().out
     assert not exercises.check_relu(lambda x: x.clamp(min=0).sum())
     assert "shape" in capsys.readouterr().out
+    assert not exercises.check_relu(lambda x: x.flatten().clamp(min=0))  # right on a 1-D x only
+    assert "2×2" in capsys.readouterr().out
+
+
+def test_check_relu_refuses_nan_at_zero(capsys):
+    # Right everywhere except x = 0, where 0/0 gives NaN: a comparison with NaN is False, and must not pass.
+    assert not exercises.check_relu(lambda x: x * (x / x.abs() + 1) / 2)
+    out = capsys.readouterr().out
+    assert "❌" in out and "nan" in out and "x = 0" in out
+
+
+def test_check_relu_accepts_float64_and_numerically_equal_answers(capsys):
+    assert exercises.check_relu(lambda x: torch.relu(x).double())
+    assert exercises.check_relu(lambda x: torch.maximum(x, torch.zeros_like(x)))
+    assert exercises.check_relu(lambda x: (x + x.abs()) / 2)
+    assert capsys.readouterr().out.count("✅") == 3
+    assert not exercises.check_relu(lambda x: torch.relu(x).half())  # float16 rounds the values
+    assert not exercises.check_relu(lambda x: torch.relu(x).to(torch.int64))
+    assert not exercises.check_relu(lambda x: torch.relu(x) > 0)
+    assert capsys.readouterr().out.count("❌") == 3
 
 
 def test_check_tanh_grad(capsys):
     assert exercises.check_tanh_grad(lambda x: 1 - torch.tanh(x) ** 2)
-    assert "✅" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "✅" in out and "e-05" not in out and "2.5" not in out
+    assert exercises.check_tanh_grad(lambda x: 1 - torch.tanh(x.double()) ** 2)  # float64 for float32 in
+    assert exercises.check_tanh_grad(lambda x: 1 / torch.cosh(x) ** 2)
+    capsys.readouterr()
     assert not exercises.check_tanh_grad(lambda x: 1 - torch.tanh(x))
     assert "square tanh first" in capsys.readouterr().out
     assert not exercises.check_tanh_grad(lambda x: torch.tanh(x))
-    assert "1 - tanh(x)**2" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "quotient rule" in out and "1 - tanh(x)**2" not in out
+    # Right, except that exp(10x) overflows float32 for x = ±20 and inf/inf is NaN there.
+    assert not exercises.check_tanh_grad(lambda x: (1 - torch.tanh(x) ** 2) * torch.exp(10 * x) / torch.exp(10 * x))
+    out = capsys.readouterr().out
+    assert "❌" in out and "nan" in out
 
 
+@functools.lru_cache(maxsize=None)
 def _vanishing_depth(limit):
     for depth in range(1, 31):
         norms = activations.gradient_norms("sigmoid", depth=depth)
@@ -112,11 +145,17 @@ def _vanishing_depth(limit):
 def test_check_vanishing_depth(capsys):
     assert exercises.check_vanishing_depth(_vanishing_depth)
     out = capsys.readouterr().out
-    assert "✅" in out and "from depth 6 on" in out
+    depths = {str(_vanishing_depth(limit)) for limit in (1e-3, 1e-6)}
+    assert "✅" in out and not any(d in out for d in depths)  # the depths are the chapter's question
     assert not exercises.check_vanishing_depth(lambda limit: _vanishing_depth(limit) + 1)
     assert "too deep" in capsys.readouterr().out
-    assert not exercises.check_vanishing_depth(lambda limit: float(_vanishing_depth(limit)))
+    assert exercises.check_vanishing_depth(lambda limit: float(_vanishing_depth(limit)))  # 6.0 is 6
+    assert exercises.check_vanishing_depth(lambda limit: torch.tensor(_vanishing_depth(limit)))
+    capsys.readouterr()
+    assert not exercises.check_vanishing_depth(lambda limit: _vanishing_depth(limit) + 0.5)
     assert "as an int" in capsys.readouterr().out
+    assert not exercises.check_vanishing_depth(lambda limit: None)  # the loop ran out without returning
+    assert "❌" in capsys.readouterr().out
 
 
 def test_check_dropout(capsys):
@@ -126,18 +165,38 @@ def test_check_dropout(capsys):
     assert exercises.check_dropout(inverted)
     assert "✅" in capsys.readouterr().out
     assert not exercises.check_dropout(lambda x, p: x * (torch.rand_like(x) >= p))
-    assert "divide them by 1 - p" in capsys.readouterr().out
+    assert "not scaled" in capsys.readouterr().out
     assert not exercises.check_dropout(lambda x, p: x * (torch.rand_like(x) < p) / (1 - p) if p else x)
     assert "zeroed" in capsys.readouterr().out
     assert not exercises.check_dropout(lambda x, p: x * (torch.rand_like(x) >= p) / (1 - p) + 0 * p + (p == 0))
     assert "unchanged" in capsys.readouterr().out
+    assert not exercises.check_dropout(lambda x, p: x * (x > x.quantile(p)) / (1 - p) if p else x)  # drops the small
+    assert "mean" in capsys.readouterr().out
+    assert exercises.check_dropout(lambda x, p: (x * (torch.rand_like(x) >= p) / (1 - p)).double())
+    assert "✅" in capsys.readouterr().out
+
+
+def test_check_dropout_leaves_the_learners_rng_alone():
+    def inverted(x, p):
+        return x if p == 0 else x * (torch.rand_like(x) >= p) / (1 - p)
+
+    torch.manual_seed(5)
+    expected = torch.rand(3)
+    torch.manual_seed(5)
+    exercises.check_dropout(inverted)
+    assert torch.equal(torch.rand(3), expected)
 
 
 def test_check_keep_scale_and_paper_test_time(capsys):
     assert exercises.check_keep_scale(lambda p: 1 / (1 - p))
+    out = capsys.readouterr().out
+    assert "✅" in out and "1/(1-p)" not in out and "doubled" not in out
     assert not exercises.check_keep_scale(lambda p: 1 - p)
     assert "keep" in capsys.readouterr().out.splitlines()[-1]
     assert exercises.check_paper_test_time(lambda h, p: h * (1 - p))
+    assert exercises.check_paper_test_time(lambda h, p: h.double() * (1 - p))  # float64 no longer crashes a tip
+    out = capsys.readouterr().out
+    assert out.count("✅") == 2 and "1 - p" not in out and "0.5" not in out
     assert not exercises.check_paper_test_time(lambda h, p: h / (1 - p))
     assert "training-time scale" in capsys.readouterr().out.splitlines()[-1]
     assert not exercises.check_paper_test_time(lambda h, p: h)
@@ -158,50 +217,6 @@ def test_new_checkers_never_raise(capsys):
     assert not exercises.check_keep_scale(lambda p: "two")
     assert not exercises.check_dropout(lambda x: x)  # wrong signature: a TypeError becomes a hint
     assert capsys.readouterr().out.count("❌") == 2
-
-
-# ----------------------------------------------------------------------------- figures
-
-
-def test_plot_activations_and_gradient_norms():
-    fig = plots.plot_activations()
-    assert len(fig.axes) == 2 and len(fig.axes[1].lines) == 3 + 2  # three curves and two axis lines
-    with pytest.raises(ValueError, match="lo=1"):
-        plots.plot_activations(lo=1, hi=0)
-    fig = plots.plot_gradient_norms({"relu": [1.0, 0.5], "sigmoid": [0.0, 1.0]}, highlight="relu")
-    assert fig.axes[0].get_yscale() == "log" and len(fig.axes[0].lines) == 2
-    with pytest.raises(ValueError, match="profiles is empty"):
-        plots.plot_gradient_norms({})
-
-
-def _fake_relu_tanh():
-    def run(act, lr, hit):
-        curve = [{"step": 1, "epoch": 0.5, "seconds": 1.0, "train_error": 0.3, "loss": 1.0},
-                 {"step": 2, "epoch": 1.0, "seconds": 2.0, "train_error": 0.2, "loss": 0.5}]
-        return {"activation": act, "lr": lr, "epochs": 1.0, "seconds": 2.0, "curve": curve,
-                "reached": {"0.25": hit, "0.1": None}}
-    return {"settings": {"thresholds": [0.25, 0.1]}, "best_lr": {"relu": 0.1, "tanh": 0.1},
-            "runs": [run("relu", 0.1, {"step": 2, "epoch": 1.0, "seconds": 2.0}), run("tanh", 0.1, None)]}
-
-
-def test_plot_relu_tanh_and_lower_bound_speedup():
-    from alexnet_lib.experiments import speedups
-
-    record = _fake_relu_tanh()
-    fig = plots.plot_relu_tanh(record)
-    assert len(fig.axes[0].lines) == 2 + 2  # two runs and two threshold lines
-    row = speedups(record)["0.25"]
-    assert row["lower_bound"] and row["speedup_epochs"] == 1.0 and row["tanh_epochs"] is None
-    with pytest.raises(ValueError, match="x='steps'"):
-        plots.plot_relu_tanh(record, x="steps")
-
-
-def test_plot_dropout_and_mask():
-    epochs = [{"epoch": 1, "step": 20, "train_loss_running": 1.0, "train_acc": 0.5, "test_acc": 0.4},
-              {"epoch": 2, "step": 40, "train_loss_running": 0.1, "train_acc": 0.9, "test_acc": 0.6}]
-    fig = plots.plot_dropout({"settings": {"loss_threshold": 0.05},
-                              "runs": [{"p": 0.0, "epochs": epochs}, {"p": 0.5, "epochs": epochs}]})
-    assert len(fig.axes[0].lines) == 4 and fig.axes[1].get_yscale() == "log"
-    x = torch.rand(4, 4)
-    fig = plots.plot_dropout_mask(x.numpy(), (x * 0).numpy())
-    assert len(fig.axes) == 2
+    for check in checks:
+        assert not check(lambda *args: __import__("sys").exit(0))
+        assert "exit()" in capsys.readouterr().out

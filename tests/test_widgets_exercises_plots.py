@@ -1,16 +1,14 @@
-"""The output-size explorer driven headlessly, the exercise checkers' verdicts, and the figures."""
+"""The output-size chapter: its explorer driven headlessly and its exercise checkers' verdicts (figures: test_plots)."""
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from alexnet_lib import exercises, plots  # noqa: E402
-from alexnet_lib.model import alexnet_d2l  # noqa: E402
-from alexnet_lib.shapes import layer_table  # noqa: E402
+from alexnet_lib import exercises  # noqa: E402
 from alexnet_lib.widgets import OutputSizeExplorer  # noqa: E402
+from tests.single_thread import one_thread  # noqa: E402, F401
 
 
 def test_explorer_default_is_alexnet_conv1_then_pool():
@@ -58,7 +56,23 @@ def test_check_output_size(capsys):
     assert not exercises.check_output_size(lambda W, K, S, P: (W - K + 2 * P) / S + 1)
     assert "floor division" in capsys.readouterr().out
     assert not exercises.check_output_size(lambda W, K, S, P: round((W - K + 2 * P) / S) + 1)
-    assert "PyTorch floors" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "PyTorch floors" in out and "too large" in out
+
+
+def test_check_output_size_takes_any_numeric_type_of_the_right_value(capsys):
+    import numpy as np
+
+    right = [lambda W, K, S, P: float((W - K + 2 * P) // S + 1),
+             lambda W, K, S, P: np.int64((W - K + 2 * P) // S + 1),
+             lambda W, K, S, P: torch.tensor((W - K + 2 * P) // S + 1),
+             lambda W, K, S, P: torch.div(torch.tensor(W - K + 2 * P), S, rounding_mode="floor") + 1]
+    for fn in right:
+        assert exercises.check_output_size(fn), capsys.readouterr().out
+    for fn in (lambda *a: True, lambda *a: None, lambda *a: float("nan"), lambda *a: torch.tensor([55]),
+               lambda *a: 10 ** 400):
+        assert not exercises.check_output_size(fn)
+    assert capsys.readouterr().out.count("❌") == 5
 
 
 def test_checkers_never_raise(capsys):
@@ -70,6 +84,8 @@ def test_checkers_never_raise(capsys):
         assert "NotImplementedError" in capsys.readouterr().out
         assert not check(42)
         assert "pass your function itself" in capsys.readouterr().out
+        assert not check(lambda *args: exit())  # noqa: F821
+        assert "exit()" in capsys.readouterr().out
     assert not exercises.check_output_size(lambda W, K: 0)
     assert "TypeError" in capsys.readouterr().out
     assert not exercises.check_exact_sizes(lambda lo, hi: "abc")
@@ -77,48 +93,42 @@ def test_checkers_never_raise(capsys):
     assert capsys.readouterr().out.count("❌") == 2
 
 
+def exact_sizes(lo, hi):
+    return [w for w in range(lo, hi) if w >= 11 and (w - 11) % 4 == 0]
+
+
 def test_check_exact_sizes(capsys):
-    assert exercises.check_exact_sizes(lambda lo, hi: [w for w in range(lo, hi) if (w - 11) % 4 == 0])
-    assert "227" in capsys.readouterr().out
+    assert exercises.check_exact_sizes(exact_sizes)
+    out = capsys.readouterr().out
+    assert "✅" in out and "227" not in out and "224" not in out  # the chapter asks about these two
+    assert exercises.check_exact_sizes(lambda lo, hi: tuple(float(w) for w in exact_sizes(lo, hi)))
+    assert exercises.check_exact_sizes(lambda lo, hi: torch.tensor(exact_sizes(lo, hi)))
+    capsys.readouterr()
     assert not exercises.check_exact_sizes(lambda lo, hi: [w for w in range(lo, hi) if w % 4 == 0])
     assert "leaves" in capsys.readouterr().out
     assert not exercises.check_exact_sizes(lambda lo, hi: [w for w in range(lo, hi - 1) if (w - 11) % 4 == 0])
-    assert "misses" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "misses" in out and "239" not in out
+    assert not exercises.check_exact_sizes(lambda lo, hi: [w for w in range(lo, hi) if (w - 11) % 4 == 0])
+    assert "smaller than the kernel" in capsys.readouterr().out
+    assert not exercises.check_exact_sizes(lambda lo, hi: exact_sizes(lo, hi) * 2)
+    assert "more than once" in capsys.readouterr().out
+    assert not exercises.check_exact_sizes(lambda lo, hi: [str(w) for w in exact_sizes(lo, hi)])
+    assert "❌" in capsys.readouterr().out
+
+
+def fc_share(model):
+    fc = sum(p.numel() for m in model.modules() if isinstance(m, torch.nn.Linear) for p in m.parameters())
+    return fc / sum(p.numel() for p in model.parameters())
 
 
 def test_check_fc_share(capsys):
-    def share(model):
-        fc = sum(p.numel() for m in model.modules() if isinstance(m, torch.nn.Linear) for p in m.parameters())
-        return fc / sum(p.numel() for p in model.parameters())
-
-    assert exercises.check_fc_share(share)
-    assert "96.2%" in capsys.readouterr().out
-    assert not exercises.check_fc_share(lambda m: 100 * share(m))
+    assert exercises.check_fc_share(fc_share)
+    out = capsys.readouterr().out
+    assert "✅" in out and "%" not in out and "96" not in out
+    assert not exercises.check_fc_share(lambda m: 100 * fc_share(m))
     assert "percent" in capsys.readouterr().out
     assert not exercises.check_fc_share(lambda m: 0.5)
-    assert "not it" in capsys.readouterr().out
-
-
-def test_plot_windows_marks_the_uncovered_edge():
-    fig = plots.plot_windows(224, 11, 4, 0)
-    ax = fig.axes[0]
-    orange = [p for p in ax.patches if p.get_facecolor()[:3] == matplotlib.colors.to_rgb(plots.UNUSED_COLOUR)]
-    assert len(orange) == 1  # (224 - 11) % 4 == 1 column never covered
-    assert "54 windows" in ax.get_title()
-    with pytest.raises(ValueError, match="kernel=11"):
-        plots.plot_windows(5, 11, 4, 0)
-
-
-def test_plot_params_macs():
-    fig = plots.plot_params_macs(layer_table(alexnet_d2l(), (1, 224, 224)))
-    assert len(fig.axes) == 2 and len(fig.axes[0].patches) == 8  # 5 convs + 3 linear
-    with pytest.raises(ValueError, match="no Conv2d or Linear"):
-        plots.plot_params_macs(layer_table(torch.nn.ReLU(), (1, 4, 4)))
-
-
-def test_plot_curves():
-    h = {"epochs": [{"epoch": 1, "seconds": 60.0, "test_acc": 0.8}, {"epoch": 2, "seconds": 60.0, "test_acc": 0.9}]}
-    fig = plots.plot_curves([("run", h)], x="seconds")
-    assert list(fig.axes[0].lines[0].get_xdata()) == [1.0, 2.0]
-    with pytest.raises(ValueError, match="no 'train_acc'"):
-        plots.plot_curves([("run", h)], key="train_acc")
+    assert "too small" in capsys.readouterr().out
+    assert not exercises.check_fc_share(lambda m: fc_share(m) + 1e-4)
+    assert "❌" in capsys.readouterr().out

@@ -6,13 +6,24 @@ from torch import nn
 
 from alexnet_lib.model import AlexNet, AlexNetConfig, alexnet_d2l, alexnet_paper, alexnet_torchvision, count_parameters
 from alexnet_lib.shapes import layer_table
-from alexnet_lib.towers import (Table, allreduce_bytes, compare_layers, compare_models, conv_macs, conv_params,
+from alexnet_lib.architecture import (Table, allreduce_bytes, compare_layers, compare_models, conv_macs, conv_params,
                                 cross_gpu_crossings, cross_gpu_traffic, grouping_costs, grouping_savings,
                                 max_tower_difference, merge_towers, model_facts, split_grouped_conv, towers_forward)
 
 # (in, out, kernel, stride, padding, dilation, bias, input size)
 SHAPES = [(96, 256, 5, 1, 2, 1, True, 27), (384, 384, 3, 1, 1, 1, True, 13), (384, 256, 3, 1, 1, 1, True, 13),
           (4, 6, 3, 2, 0, 1, False, 9), (2, 2, 1, 1, 0, 1, True, 4), (6, 8, (3, 5), (2, 1), (1, 2), 2, True, 11)]
+
+
+@pytest.fixture(scope="module")
+def nets() -> dict:
+    """The three named networks, built once (they are only read)."""
+    return {"paper": alexnet_paper(), "torchvision": alexnet_torchvision(), "d2l": alexnet_d2l()}
+
+
+@pytest.fixture(scope="module")
+def paper_table(nets):
+    return layer_table(nets["paper"], (3, 227, 227))
 
 
 def grouped(c_in, c_out, k, stride, padding, dilation, bias, seed=0):
@@ -49,8 +60,8 @@ def test_towers_are_copies_and_merge_back():
     assert merged.groups == 2 and torch.equal(merged.weight, conv.weight) and torch.equal(merged.bias, conv.bias)
 
 
-def test_the_paper_nets_grouped_layers_split_exactly():
-    net = alexnet_paper()
+def test_the_paper_nets_grouped_layers_split_exactly(nets):
+    net = nets["paper"]
     convs = [m for m in net.features if isinstance(m, nn.Conv2d)]
     assert [m.groups for m in convs] == [1, 2, 1, 2, 2]
     x = torch.randn(1, 96, 27, 27)
@@ -85,12 +96,11 @@ def test_merge_refuses_towers_that_differ():
         merge_towers(nn.Conv2d(4, 2, 3), nn.Conv2d(4, 2, 3, bias=False))
 
 
-def test_conv_params_and_macs_match_pytorch_and_layer_table():
+def test_conv_params_and_macs_match_pytorch_and_layer_table(paper_table):
     for c_in, c_out, k, g in [(96, 256, 5, 2), (3, 96, 11, 1), (8, 12, 3, 4)]:
         assert conv_params(c_in, c_out, k, g) == count_parameters(nn.Conv2d(c_in, c_out, k, groups=g))
         assert conv_params(c_in, c_out, k, g, bias=False) == c_out * (c_in // g) * k * k
-    table = layer_table(alexnet_paper(), (3, 227, 227))
-    convs = [r for r in table if r.type == "Conv2d"]
+    convs = [r for r in paper_table if r.type == "Conv2d"]
     costs = grouping_costs()
     assert [r.params for r in convs] == [x.params_split for x in costs]
     assert [r.macs for r in convs] == [x.macs_split for x in costs]
@@ -101,7 +111,7 @@ def test_conv_params_and_macs_match_pytorch_and_layer_table():
         conv_params(3, 96, 0)
 
 
-def test_grouping_halves_conv2_4_5_and_matches_the_ungrouped_network():
+def test_grouping_halves_conv2_4_5_and_matches_the_ungrouped_network(nets):
     costs = grouping_costs()
     assert [x.groups for x in costs] == [1, 2, 1, 2, 2]
     for x in costs:
@@ -113,7 +123,7 @@ def test_grouping_halves_conv2_4_5_and_matches_the_ungrouped_network():
     ungrouped = layer_table(AlexNet(AlexNetConfig(groups=1)), (3, 227, 227))
     assert [r.macs for r in ungrouped if r.type == "Conv2d"] == [x.macs_full for x in costs]
     saved = sum(x.params_full - x.params_split for x in costs)
-    assert count_parameters(alexnet_paper()) + saved == ungrouped.total_params
+    assert count_parameters(nets["paper"]) + saved == ungrouped.total_params
     text = grouping_savings().to_text()
     assert "conv2" in text and "all five" in text and "50%" in text
 
@@ -139,8 +149,8 @@ def test_allreduce_bytes():
         allreduce_bytes(1000, gpus=1)
 
 
-def test_compare_models_reads_every_difference_from_the_models():
-    table = compare_models({"paper": alexnet_paper(), "torchvision": alexnet_torchvision(), "d2l": alexnet_d2l()})
+def test_compare_models_reads_every_difference_from_the_models(nets):
+    table = compare_models(nets)
     assert isinstance(table, Table) and table.headers == ("", "paper", "torchvision", "d2l")
     rows = {r[0]: r[1:] for r in table.rows}
     assert rows["input"] == ("3×227×227", "3×224×224", "1×224×224")
@@ -153,7 +163,37 @@ def test_compare_models_reads_every_difference_from_the_models():
                                "inputs of FC2, FC3 (p=0.5)")
     assert rows["adaptive avg pool"][1] == "to 6×6" and rows["LRN"][0] == "after conv1, conv2"
     assert str(table) == table.to_text() and "<table>" in table._repr_html_()
-    assert compare_models({"d2l": alexnet_d2l()}).to_text() == compare_models({"d2l": alexnet_d2l()}).to_text()
+
+
+def test_compare_models_reads_an_unusual_model_from_its_modules():
+    """A model none of the rows were written for: every cell must match what its real layers say."""
+    from alexnet_lib.model import alexnet_fashion
+
+    model = alexnet_fashion(input_size=67, lrn=False, pool_kernel=2, hidden=48, dropout=0.25,
+                            channels=(16, 32, 48, 40, 24), init="kaiming")
+    col = {r[0]: r[1] for r in compare_models({"mine": model}).rows}
+    convs = [m for m in model.features if isinstance(m, nn.Conv2d)]
+    linears = [m for m in model.classifier if isinstance(m, nn.Linear)]
+    with torch.no_grad():
+        fmap = model.features(torch.zeros(1, 1, 67, 67)).shape  # a real forward pass
+    assert col["input"] == "1×67×67"
+    assert col["conv channels"] == "-".join(str(m.out_channels) for m in convs) == "16-32-48-40-24"
+    assert col["groups (conv1..5)"] == "1-1-1-1-1" and col["LRN"] == "none"
+    assert col["map after pool3"] == f"{fmap[1]}×{fmap[2]}×{fmap[3]}"
+    assert col["flatten features"] == f"{linears[0].in_features:,}" == f"{fmap[1] * fmap[2] * fmap[3]:,}"
+    assert col["FC widths"] == "48-48-10"
+    assert col["dropout"] == "inputs of FC2, FC3 (p=0.25)" and col["weight init"] == "kaiming"
+    assert col["parameters"] == f"{sum(p.numel() for p in model.parameters()):,}"
+    # MACs by hand from the real output sizes: C_out * H * W * C_in / groups * k * k, and in * out per linear.
+    sizes = []
+    hooks = [m.register_forward_hook(lambda m, i, o: sizes.append(o.shape[-1])) for m in convs]
+    with torch.no_grad():
+        model.eval()(torch.zeros(1, 1, 67, 67))
+    for h in hooks:
+        h.remove()
+    macs = sum(m.out_channels * s * s * m.in_channels // m.groups * m.kernel_size[0] ** 2 for m, s in zip(convs, sizes))
+    macs += sum(m.in_features * m.out_features for m in linears)
+    assert col["MACs per image"] == f"{macs:,}"
 
 
 def test_compare_models_refuses_bad_input():
@@ -163,13 +203,13 @@ def test_compare_models_refuses_bad_input():
         model_facts(nn.Linear(2, 2))
 
 
-def test_compare_layers_lines_up_conv_and_fc_rows():
-    tables = {"paper": layer_table(alexnet_paper(), (3, 227, 227)), "d2l": layer_table(alexnet_d2l(), (1, 224, 224))}
+def test_compare_layers_lines_up_conv_and_fc_rows(nets, paper_table):
+    tables = {"paper": paper_table, "d2l": layer_table(nets["d2l"], (1, 224, 224))}
     table = compare_layers(tables)
     assert [r[0] for r in table.rows] == [f"conv{i}" for i in range(1, 6)] + ["FC1", "FC2", "FC3", "total"]
     assert table.rows[0][1:] == ("96×55×55", "34,944", "96×54×54", "11,712")
     assert table.rows[-1] == ("total", "", "60,965,224", "", "46,764,746")
     with pytest.raises(ValueError, match="LayerTable"):
-        compare_layers({"paper": alexnet_paper()})
+        compare_layers({"paper": nets["paper"]})
     with pytest.raises(ValueError, match="non-empty dict"):
         compare_layers({})

@@ -2,57 +2,16 @@
 
 from __future__ import annotations
 
-import html
-import numbers
 from dataclasses import dataclass
-from typing import Mapping, Optional, Sequence
+from typing import Mapping, Optional
 
 import torch
 from torch import nn
 
+from ._checks import check_int
 from .model import AlexNet, AlexNetConfig
 from .shapes import LayerTable, layer_table
-
-#: The paper's five convolutions by name, and which of them the two-GPU split groups (0-based).
-CONV_NAMES = ("conv1", "conv2", "conv3", "conv4", "conv5")
-GROUPED = (1, 3, 4)
-# Where each convolution's output size sits in AlexNetConfig.feature_sizes (pools interleave).
-_CONV_SIZE_INDEX = (0, 2, 4, 5, 6)
-
-
-# ----------------------------------------------------------------------------- a small printable table
-
-
-@dataclass(frozen=True)
-class Table:
-    """Rows of display strings under headers; prints as aligned text and renders as HTML, both deterministic."""
-
-    headers: tuple
-    rows: tuple
-    numeric: tuple = ()  # column indices to right-align
-
-    def to_text(self) -> str:
-        """An aligned monospace table."""
-        lines = [tuple(self.headers), *(tuple(r) for r in self.rows)]
-        widths = [max(len(line[i]) for line in lines) for i in range(len(self.headers))]
-
-        def render(line: tuple) -> str:
-            return "  ".join(c.rjust(w) if i in self.numeric else c.ljust(w)
-                             for i, (c, w) in enumerate(zip(line, widths))).rstrip()
-
-        return "\n".join([render(lines[0]), "  ".join("-" * w for w in widths), *(render(r) for r in lines[1:])])
-
-    def __str__(self) -> str:
-        return self.to_text()
-
-    def _repr_html_(self) -> str:
-        """A plain HTML table."""
-        def row(cells: Sequence[str], tag: str) -> str:
-            return "<tr>" + "".join(f'<{tag} style="text-align:{"right" if i in self.numeric else "left"}">'
-                                    f"{html.escape(c)}</{tag}>" for i, c in enumerate(cells)) + "</tr>"
-
-        return "\n".join(["<table>", "<thead>", row(self.headers, "th"), "</thead>", "<tbody>",
-                          *(row(r, "td") for r in self.rows), "</tbody>", "</table>"])
+from .tables import Table
 
 
 # ----------------------------------------------------------------------------- three AlexNets side by side
@@ -234,16 +193,10 @@ def max_tower_difference(conv: nn.Conv2d, x: torch.Tensor) -> float:
 # ----------------------------------------------------------------------------- what the split saves and costs
 
 
-def _count(name: str, value: object, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name}={value!r} must be an integer >= {minimum}")
-    return int(value)
-
-
 def conv_params(in_channels: int, out_channels: int, kernel: int, groups: int = 1, bias: bool = True) -> int:
     """Weights and biases of a square-kernel convolution: out × (in/groups) × k² (+ out)."""
-    c_in, c_out = _count("in_channels", in_channels), _count("out_channels", out_channels)
-    k, g = _count("kernel", kernel), _count("groups", groups)
+    c_in, c_out = check_int("in_channels", in_channels, 1), check_int("out_channels", out_channels, 1)
+    k, g = check_int("kernel", kernel, 1), check_int("groups", groups, 1)
     if c_in % g or c_out % g:
         raise ValueError(f"in_channels={c_in} and out_channels={c_out} must both be divisible by groups={g}")
     return c_out * (c_in // g) * k * k + (c_out if bias else 0)
@@ -252,7 +205,7 @@ def conv_params(in_channels: int, out_channels: int, kernel: int, groups: int = 
 def conv_macs(in_channels: int, out_channels: int, kernel: int, out_size: int, groups: int = 1) -> int:
     """Multiply-accumulates per image: every one of out × size² outputs reads (in/groups) × k² inputs."""
     weights = conv_params(in_channels, out_channels, kernel, groups, bias=False)
-    return weights * _count("out_size", out_size) ** 2
+    return weights * check_int("out_size", out_size, 1) ** 2
 
 
 def _paper_config(config: object) -> AlexNetConfig:
@@ -278,15 +231,13 @@ class ConvCost:
 def grouping_costs(config: Optional[AlexNetConfig] = None) -> list[ConvCost]:
     """Each of the five convolutions costed with groups=1 and with the config's groups (the paper's by default)."""
     c = _paper_config(config)
-    kernels = (c.conv1_kernel, 5, 3, 3, 3)
-    ins = (c.in_channels, *c.channels[:4])
     costs = []
-    for i, name in enumerate(CONV_NAMES):
-        g = c.groups if i in GROUPED else 1
-        size = c.feature_sizes[_CONV_SIZE_INDEX[i]]
-        args = (ins[i], c.channels[i], kernels[i])
-        costs.append(ConvCost(name, g, conv_params(*args, 1), conv_params(*args, g),
-                              conv_macs(*args, size, 1), conv_macs(*args, size, g)))
+    for spec, size in zip(c.layers, c.feature_sizes):
+        if spec.kind != "conv":
+            continue
+        args = (spec.in_channels, spec.out_channels, spec.kernel)
+        costs.append(ConvCost(spec.name, spec.groups, conv_params(*args, 1), conv_params(*args, spec.groups),
+                              conv_macs(*args, size, 1), conv_macs(*args, size, spec.groups)))
     return costs
 
 
@@ -323,7 +274,7 @@ def cross_gpu_crossings(config: Optional[AlexNetConfig] = None) -> list[Crossing
     if c.groups != 2:
         raise ValueError(f"config has groups={c.groups}: a one-GPU network has no cross-GPU traffic; "
                          f"use groups=2 (the paper's split)")
-    side = c.feature_sizes[3]  # after pool2, the input of conv3
+    side = c.size_after("pool2")  # the input of conv3
     half_pool2 = c.channels[1] // 2 * side * side
     half_flat = c.flatten_features // 2
     half_hidden = c.hidden // 2
@@ -335,7 +286,7 @@ def cross_gpu_crossings(config: Optional[AlexNetConfig] = None) -> list[Crossing
 
 def cross_gpu_traffic(config: Optional[AlexNetConfig] = None, batch: int = 128, bytes_per_value: int = 4) -> Table:
     """The activations the split sends between GPUs per image and per batch (forward pass; backward mirrors it)."""
-    batch, nbytes = _count("batch", batch), _count("bytes_per_value", bytes_per_value)
+    batch, nbytes = check_int("batch", batch, 1), check_int("bytes_per_value", bytes_per_value, 1)
     crossings = cross_gpu_crossings(config)
     rows = [(x.layer, x.what, f"{x.values:,}", f"{x.values * batch * nbytes / 1e6:,.1f}") for x in crossings]
     total = sum(x.values for x in crossings)
@@ -346,5 +297,6 @@ def cross_gpu_traffic(config: Optional[AlexNetConfig] = None, batch: int = 128, 
 
 def allreduce_bytes(parameters: int, gpus: int = 2, bytes_per_value: int = 4) -> int:
     """Bytes each GPU sends per step to average gradients with a ring all-reduce: 2(n-1)/n × the model size."""
-    p, n, b = _count("parameters", parameters), _count("gpus", gpus, 2), _count("bytes_per_value", bytes_per_value)
+    p, n = check_int("parameters", parameters, 1), check_int("gpus", gpus, 2)
+    b = check_int("bytes_per_value", bytes_per_value, 1)
     return 2 * (n - 1) * p * b // n

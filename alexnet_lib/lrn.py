@@ -11,8 +11,9 @@ from typing import Sequence, Union
 import torch
 from torch import nn
 
-from .data import MEAN, STD
-from .layers import PAPER_LRN, LocalResponseNorm, _check_lrn, local_response_norm, lrn_to_tensorflow, lrn_to_torch
+from .layers import (PAPER_LRN, LocalResponseNorm, check_lrn, local_response_norm, lrn_to_tensorflow, lrn_to_torch,
+                     window_sum)
+from .tables import Table
 
 
 def _profile(values: Union[Sequence[float], torch.Tensor]) -> torch.Tensor:
@@ -40,22 +41,16 @@ def lrn_denominator(values: Union[Sequence[float], torch.Tensor], size: int = 5,
                     beta: float = 0.75, k: float = 2.0) -> torch.Tensor:
     """What each channel is divided by: (k + alpha * sum of squares of its n neighbours) ** beta."""
     t = _profile(values)
-    _check_lrn(size, alpha, beta, k)
-    half = (size - 1) // 2
-    squares = torch.nn.functional.pad(t * t, (half, half))
-    window_sum = squares.unfold(0, size, 1).sum(dim=1)
-    return (k + alpha * window_sum) ** beta
+    check_lrn(size, alpha, beta, k)
+    return (k + alpha * window_sum(t * t, size, dim=0)) ** beta
 
 
 def neighbour_share(x: torch.Tensor, size: int = 5, alpha: float = 1e-4, k: float = 2.0) -> torch.Tensor:
     """alpha * sum / (k + alpha * sum) for every activation of `x` (N, C, H, W): 0 means LRN is a constant scale."""
-    _check_lrn(size, alpha, 0.0, k)
+    check_lrn(size, alpha, 0.0, k)
     if not isinstance(x, torch.Tensor) or x.dim() != 4:
         raise ValueError("x must be a 4-D tensor (N, C, H, W)")
-    half = (size - 1) // 2
-    squares = torch.nn.functional.pad(x.float() ** 2, (0, 0, 0, 0, half, half))
-    window_sum = sum(squares[:, j:j + x.shape[1]] for j in range(size))
-    activity = alpha * window_sum
+    activity = alpha * window_sum(x.float() ** 2, size)
     return activity / (k + activity)
 
 
@@ -119,12 +114,16 @@ def conv1_activations(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 def course_input(images: torch.Tensor) -> torch.Tensor:
     """uint8 images (N, H, W) scaled the way this course feeds them: (pixel / 255 - mean) / std."""
+    from .data import MEAN, STD  # imported here so that the LRN widgets do not load the data module
+
     _check_images(images)
     return ((images.float() / 255 - MEAN) / STD).unsqueeze(1)
 
 
 def paper_input(images: torch.Tensor) -> torch.Tensor:
     """uint8 images (N, H, W) scaled the way the paper fed ImageNet: raw 0-255 pixels minus the mean."""
+    from .data import MEAN
+
     _check_images(images)
     # The paper subtracts the training set's mean activity and nothing else: values stay in pixel units.
     return (images.float() - 255 * MEAN).unsqueeze(1)
@@ -153,7 +152,7 @@ class Convention:
 
 def lrn_conventions(size: int = 5, alpha: float = 1e-4, beta: float = 0.75, k: float = 2.0) -> list[Convention]:
     """The same LRN written for the paper, PyTorch, TensorFlow and Caffe, plus the classic TensorFlow mistake."""
-    _check_lrn(size, alpha, beta, k)
+    check_lrn(size, alpha, beta, k)
     t, tf = lrn_to_torch(size, alpha, beta, k), lrn_to_tensorflow(size, alpha, beta, k)
     caffe_alpha = alpha * size
     wrong_radius = size
@@ -172,13 +171,9 @@ def lrn_conventions(size: int = 5, alpha: float = 1e-4, beta: float = 0.75, k: f
     ]
 
 
-def conventions_text(rows: Sequence[Convention]) -> str:
-    """An aligned plain-text table of `lrn_conventions()` rows."""
-    header = ("framework", "how to write the paper's LRN", "window", "alpha")
-    lines = [header, *(r.cells() for r in rows)]
-    widths = [max(len(line[i]) for line in lines) for i in range(4)]
-    render = ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in lines]
-    return "\n".join([render[0], "  ".join("-" * w for w in widths), *render[1:]])
+def conventions_table(rows: Sequence[Convention]) -> Table:
+    """`lrn_conventions()` rows as a table (prints as aligned text)."""
+    return Table(("framework", "how to write the paper's LRN", "window", "alpha"), tuple(r.cells() for r in rows))
 
 
 def torch_lrn_matches(x: torch.Tensor, size: int = 5, alpha: float = 1e-4, beta: float = 0.75,
@@ -190,5 +185,5 @@ def torch_lrn_matches(x: torch.Tensor, size: int = 5, alpha: float = 1e-4, beta:
 
 
 __all__ = ["PAPER_LRN", "lrn_profile", "lrn_denominator", "neighbour_share", "LRNActivity", "lrn_activity",
-           "conv1_activations", "course_input", "paper_input", "Convention", "lrn_conventions", "conventions_text",
+           "conv1_activations", "course_input", "paper_input", "Convention", "lrn_conventions", "conventions_table",
            "torch_lrn_matches"]

@@ -1,0 +1,117 @@
+"""Where and how fast a run trains: the device, its numeric precision, and the profile (how much data) it gets."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from typing import Any, Optional, Union
+
+import torch
+
+from ._checks import check_choice
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How much data and how many epochs a run uses."""
+
+    name: str
+    epochs: int
+    batch_size: int
+    train_subset: Optional[int]
+    test_subset: Optional[int]
+    size: int
+    description: str
+
+
+PROFILES: dict[str, Profile] = {
+    "smoke": Profile("smoke", epochs=1, batch_size=32, train_subset=640, test_subset=320, size=224,
+                     description="seconds: proves the whole path works (CI, nbval)"),
+    "cpu": Profile("cpu", epochs=2, batch_size=128, train_subset=48_000, test_subset=None, size=224,
+                   description="about 30 minutes on a 2-core laptop CPU at ~60 images/s: 2 epochs over a "
+                               "balanced 48,000 of the 60,000 training images at 224x224, full test set"),
+    "full": Profile("full", epochs=10, batch_size=128, train_subset=None, test_subset=None, size=224,
+                    description="a GPU: all 60,000 images, enough epochs for >= 0.92 test accuracy"),
+}
+
+
+def default_device() -> torch.device:
+    """The fastest device present: CUDA, then Apple's MPS, then the CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def parse_device(device: Union[str, torch.device, None]) -> torch.device:
+    """`device` as a torch.device that exists here (None: the fastest present), else a ValueError."""
+    if device is None:
+        return default_device()
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as e:
+        raise ValueError(f"device={device!r} is not a device name; use 'cpu', 'cuda' or 'mps' ({e})") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} asks for a GPU but this machine has none that PyTorch can use; "
+                         f"use device='cpu'")
+    if dev.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ValueError(f"device={device!r} asks for Apple's MPS, which is not available here; use device='cpu'")
+    if dev.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"device={device!r} is not supported; use 'cpu', 'cuda' or 'mps'")
+    return dev
+
+
+def choose_profile(name: Optional[str] = None, device: Union[str, torch.device, None] = None) -> Profile:
+    """Pick a profile: the argument, else `$ALEXNET_PROFILE`, else by device (`full` on CUDA, else `cpu`)."""
+    source = "profile"
+    if name is None and os.environ.get("ALEXNET_PROFILE"):
+        name, source = os.environ["ALEXNET_PROFILE"], "$ALEXNET_PROFILE"
+    if name is None:
+        name = "full" if parse_device(device).type == "cuda" else "cpu"
+    return PROFILES[check_choice(source, name, PROFILES)]
+
+
+@dataclass(frozen=True)
+class Precision:
+    """The numeric settings a run uses on its device."""
+
+    autocast_dtype: Optional[torch.dtype]
+    channels_last: bool
+    grad_scaler: bool
+
+    @property
+    def label(self) -> str:
+        """Short human label, e.g. 'bf16 autocast + channels_last'."""
+        if self.autocast_dtype is None:
+            return "fp32" + (" + channels_last" if self.channels_last else "")
+        name = {torch.bfloat16: "bf16", torch.float16: "fp16"}[self.autocast_dtype]
+        return f"{name} autocast" + (" + channels_last" if self.channels_last else "")
+
+
+def cpu_has_bf16() -> bool:
+    """Whether this CPU computes bf16 natively (AVX-512 BF16 or AMX), where bf16 autocast pays off."""
+    check = getattr(torch.cpu, "_is_avx512_bf16_supported", None)
+    amx = getattr(torch.cpu, "_is_amx_tile_supported", None)
+    return bool((check and check()) or (amx and amx()))
+
+
+def choose_precision(device: torch.device, fast: bool = True) -> Precision:
+    """bf16 autocast + channels_last where they help (CUDA, bf16 CPUs); fp16 + loss scaling on older GPUs."""
+    if not fast:
+        return Precision(None, False, False)
+    if device.type == "cuda":
+        if torch.cuda.is_bf16_supported(including_emulation=False):
+            return Precision(torch.bfloat16, True, False)
+        return Precision(torch.float16, True, True)
+    if device.type == "cpu" and cpu_has_bf16():
+        return Precision(torch.bfloat16, True, False)
+    return Precision(None, False, False)
+
+
+def autocast(device: torch.device, precision: Precision) -> Any:
+    """The autocast context of `precision` on `device` (a no-op for fp32)."""
+    if precision.autocast_dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=precision.autocast_dtype)

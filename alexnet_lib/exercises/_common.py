@@ -1,0 +1,240 @@
+"""What every checker shares: calling the learner's function safely, reading its answer, and the verdict line.
+
+A checker prints ✅ or ❌ with a hint and returns a bool. It never raises and never lets a wrong answer through:
+an exception or `exit()` in the learner's code, NaN or inf anywhere, an overflow, a wrong type or shape all end
+in ❌. Numerically equal answers of any numeric type (int, float, numpy scalars, 0-d tensors, float64 tensors
+where float32 went in) count as right. No message prints the answer to its own question.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+import numbers
+import os
+import traceback
+from typing import Any, Callable, Iterable, Optional
+
+import numpy as np
+import torch
+
+#: One case: how the call reads in a message, the arguments, and a judge that raises Wrong for a wrong result.
+Case = tuple[str, tuple, Callable[[Any], None]]
+
+
+class Wrong(Exception):
+    """The learner's answer is wrong: the message is the hint printed after ❌ (never the right answer)."""
+
+
+def report(ok: bool, success: str, hint: str) -> bool:
+    """Print the verdict in the one format every checker uses, and return it."""
+    print(f"✅ {success}" if ok else f"❌ {hint}")
+    return ok
+
+
+def describe(error: BaseException) -> str:
+    """'TypeName: message', even for an exception whose str() itself fails."""
+    try:
+        text = " ".join(str(error).split())
+    except Exception:  # a learner's exception class with a broken __str__
+        text = "(its message cannot be shown)"
+    text = text if len(text) <= 200 else text[:199] + "…"
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def show(value: Any, limit: int = 60) -> str:
+    """A short, safe repr of a learner's value for a message (floats to 6 significant digits)."""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) > limit:
+        return f"a {len(str(abs(value)))}-digit integer"
+    try:
+        text = repr(value)
+    except Exception:
+        text = f"<a {type(value).__name__} that cannot be shown>"
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _learner_line(error: BaseException) -> str:
+    """' (line N)' of the innermost frame outside PyTorch, numpy and the standard library, when there is one."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if not any(part in f.filename for part in ("site-packages", "dist-packages", "/lib/python", "torch"))
+              and not f.filename.startswith(_HERE)]
+    return f" (line {frames[-1].lineno})" if frames else ""
+
+
+def call(fn: Callable[..., Any], *args: Any) -> tuple[Any, str]:
+    """Call a learner's function: (result, '') or (None, a one-line description of what went wrong).
+
+    SystemExit (`exit()`, `sys.exit()`) is caught like any exception; KeyboardInterrupt still stops the cell.
+    """
+    try:
+        return fn(*args), ""
+    except KeyboardInterrupt:
+        raise
+    except NotImplementedError:
+        return None, "it raises NotImplementedError: replace that line with your code"
+    except SystemExit:
+        return None, "it called exit() (SystemExit): return the answer instead of stopping Python"
+    except RecursionError:
+        return None, "it raised RecursionError: a function that calls itself needs a case that stops"
+    except BaseException as e:  # a learner's bug must become a hint, not a traceback
+        return None, f"it raised {describe(e)}{_learner_line(e)}"
+
+
+def run_cases(fn: Any, usage: str, cases: Iterable[Case], success: str) -> bool:
+    """The loop every checker shares: refuse a non-function, call `fn` on each case, let the case's judge decide.
+
+    The first error or Wrong ends the check with ❌ and the case's hint; an unforeseen error while judging a
+    strange answer ends it with ❌ too. Only a run through every case prints ✅ `success`.
+    """
+    if not callable(fn):
+        return report(False, "", f"pass your function itself, e.g. {usage}, not {show(fn)}")
+    for label, args, judge in cases:
+        got, error = call(fn, *args)
+        if error:
+            return report(False, "", f"{label}: {error}")
+        try:
+            judge(got)
+        except Wrong as wrong:
+            return report(False, "", f"{label}: {wrong}")
+        except Exception as e:  # judging an answer nobody foresaw: a ❌, never a traceback or a ✅
+            return report(False, "", f"{label}: returned something that cannot be checked ({describe(e)})")
+    return report(True, success, "")
+
+
+def checker(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    """Make a checker total: should its own set-up fail (building a model, a tensor), it prints ❌ saying so.
+
+    The learner's code runs inside `run_cases`, which catches everything it does; this catches the rest.
+    """
+    @functools.wraps(check)
+    def total(fn: Any) -> bool:
+        try:
+            return check(fn)
+        except Exception as e:  # the checker's fault, not the learner's: say so instead of raising
+            return report(False, "", f"the checker could not prepare its cases ({describe(e)}); your function "
+                                     f"was not judged, please report this")
+    return total
+
+
+def too(value: float, want: float) -> str:
+    """'too large' or 'too small': the direction of a miss, never the right value."""
+    return "too large" if value > want else "too small"
+
+
+# ----------------------------------------------------------------------------- reading answers
+
+
+def number(got: Any, what: str = "a number") -> float | int:
+    """A finite real number from any numeric type (int, float, numpy scalar, 0-d array or tensor), else Wrong.
+
+    Integers stay exact Python ints (no overflow); everything else becomes a float.
+    """
+    if isinstance(got, torch.Tensor):
+        if got.dim() != 0:
+            raise Wrong(f"returned a tensor of shape {tuple(got.shape)}; return {what} (a single value, e.g. "
+                        f"float(t) or t.item())")
+        if got.dtype == torch.bool or got.is_complex():
+            raise Wrong(f"returned a {got.dtype} tensor; return {what}")
+        got = got.detach().cpu().item()
+    elif isinstance(got, np.ndarray):
+        if got.ndim != 0:
+            raise Wrong(f"returned an array of shape {got.shape}; return {what} (a single value)")
+        got = got.item()
+    elif isinstance(got, np.generic):
+        got = got.item()
+    if isinstance(got, (bool, np.bool_)) or not isinstance(got, numbers.Real):
+        raise Wrong(f"returned {show(got)} ({type(got).__name__}); return {what}")
+    if isinstance(got, numbers.Integral):
+        if abs(int(got)) > 2 ** 53:  # far beyond any answer here, and beyond what a float holds exactly
+            raise Wrong(f"returned {show(int(got))}: far too large to be the answer (did something overflow?)")
+        return int(got)
+    try:
+        value = float(got)
+    except (OverflowError, ValueError, TypeError):
+        raise Wrong(f"returned {show(got)}, which does not fit in a float: it overflowed") from None
+    if not math.isfinite(value):
+        raise Wrong(f"returned {value}: the answer must be a finite number (look for a division by zero, a log "
+                    f"of 0 or an overflow)")
+    return value
+
+
+def near(got: Any, want: float, tolerance: float, what: str, tip: Callable[[float], str]) -> float:
+    """The answer as a number within `tolerance` of `want`, else Wrong: which way it is off, and `tip(value)`."""
+    value = number(got, what)
+    if not abs(value - want) <= tolerance:
+        raise Wrong(f"returned {show(value)}, {too(value, want)}; {tip(value)}")
+    return value
+
+
+def whole_number(got: Any, hint: str = "return an int (use // for division)") -> int:
+    """A whole number of any numeric type (27, 27.0, numpy.int64(27), tensor(27)) as an int, else Wrong."""
+    value = number(got, "a whole number")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise Wrong(f"returned {value:g}, not a whole number; {hint}")
+        return int(value)
+    return value
+
+
+def exactly(got: Any, want: int, fraction_hint: str, tip: Callable[[int], str]) -> int:
+    """The answer as a whole number equal to `want`, else Wrong: which way it is off, and `tip(value)`."""
+    value = whole_number(got, fraction_hint)
+    if value != want:
+        raise Wrong(f"returned {show(value)}, {too(value, want)}; {tip(value)}")
+    return value
+
+
+def numbers_of(got: Any, most: int, what: str = "a list of numbers") -> list:
+    """At most `most` numbers from a list, tuple, range, set, 1-D tensor or array, or any iterable, else Wrong."""
+    if isinstance(got, (torch.Tensor, np.ndarray)):
+        if got.ndim != 1:
+            raise Wrong(f"returned an array of shape {tuple(got.shape)}; return {what} (one dimension)")
+        got = [got[i] for i in range(min(len(got), most + 1))]
+    if isinstance(got, (str, bytes, dict)) or not isinstance(got, Iterable):
+        raise Wrong(f"returned {show(got)} ({type(got).__name__}); return {what}")
+    values = list(itertools.islice(iter(got), most + 1))
+    if len(values) > most:
+        raise Wrong(f"returned more than {most} values; return {what}, one per position")
+    try:
+        return [number(v, "numbers") for v in values]
+    except Wrong as wrong:
+        raise Wrong(f"returned {show(got)}: every element must be a number ({wrong})") from None
+
+
+def tensor_like(got: Any, like: torch.Tensor, name: str = "x") -> torch.Tensor:
+    """A float64 copy of a tensor answer shaped like the input `like`; Wrong for another type, shape, or NaN/inf.
+
+    Any real dtype is accepted (float64 where float32 went in, too): the values are what is judged.
+    """
+    if not isinstance(got, torch.Tensor):
+        raise Wrong(f"returned {type(got).__name__}; return a tensor (use torch operations on {name})")
+    if tuple(got.shape) != tuple(like.shape):
+        raise Wrong(f"returned shape {tuple(got.shape)}, but {name} has shape {tuple(like.shape)}: work element-wise "
+                    f"on {name} and keep its shape")
+    if got.dtype == torch.bool or got.is_complex():
+        raise Wrong(f"returned a {got.dtype} tensor; return real numbers")
+    values = got.detach().to("cpu", torch.float64)
+    bad = ~torch.isfinite(values)
+    if bad.any():
+        i = int(bad.flatten().nonzero()[0])
+        where = f"{name} = {float(like.flatten()[i]):g}" if like.is_floating_point() else f"position {i}"
+        raise Wrong(f"gave {float(values.flatten()[i])} where {where}: every output must be a finite number "
+                    f"(look for a division by zero, such as 0/0, or an overflow)")
+    return values
+
+
+def first_mismatch(got: torch.Tensor, want: torch.Tensor, atol: float, rtol: float = 0.0) -> Optional[int]:
+    """The flat index of the first value of `got` that differs from `want` beyond the tolerance, else None.
+
+    Written so that NaN anywhere counts as a mismatch (a comparison with NaN is False).
+    """
+    ok = (got - want).abs() <= atol + rtol * want.abs()
+    bad = (~ok).flatten().nonzero()
+    return int(bad[0]) if len(bad) else None

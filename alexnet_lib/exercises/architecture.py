@@ -1,0 +1,119 @@
+"""Checkers for the whole-network chapter: a grouped convolution's parameters, its two towers, FC1's input size."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+from ..architecture import towers_forward
+from ..model import AlexNetConfig
+from ._common import Wrong, checker, describe, exactly, run_cases, show
+
+# (in, out, kernel, groups): the paper's grouped and ungrouped convolutions, plus groups other than 2.
+GROUPED_PARAMS_CASES = [(96, 256, 5, 2), (96, 256, 5, 1), (3, 96, 11, 1), (256, 384, 3, 1), (384, 384, 3, 2),
+                        (384, 256, 3, 2), (8, 4, 3, 4), (6, 12, 1, 3)]
+
+
+@checker
+def check_grouped_conv_params(fn: Callable[[int, int, int, int], Any]) -> bool:
+    """Exercise: `fn(c_in, c_out, k, groups)` gives the parameters (weights and biases) of a grouped convolution."""
+    def judge(c_in: int, c_out: int, k: int, g: int) -> Callable[[Any], None]:
+        want = sum(p.numel() for p in nn.Conv2d(c_in, c_out, k, groups=g, device="meta").parameters())
+
+        def tip(value: int) -> str:
+            if value == c_out * (c_in // g) * k * k:
+                return "add the biases: one per output channel"
+            if value == c_out * c_in * k * k + c_out and g > 1:
+                return "that is the ungrouped count: each output channel sees only in/groups input channels"
+            return "count per output channel: the k × k weights for each input channel its group sees, and its bias"
+
+        return lambda got: exactly(got, want, "a count of parameters is whole: use // to divide by groups", tip)
+
+    cases = ((f"conv_params({c_in}, {c_out}, {k}, {g})", (c_in, c_out, k, g), judge(c_in, c_out, k, g))
+             for c_in, c_out, k, g in GROUPED_PARAMS_CASES)
+    return run_cases(fn, "check_grouped_conv_params(conv_params)", cases,
+                     "your count matches PyTorch's for every case, grouped and ungrouped")
+
+
+def _tower_cases() -> list[tuple[nn.Conv2d, torch.Tensor]]:
+    """Grouped convolutions of different shapes (the paper's conv2 among them), with inputs, all seeded."""
+    gen = torch.Generator().manual_seed(0)
+    cases = []
+    for c_in, c_out, k, stride, padding, size in ((96, 256, 5, 1, 2, 27), (8, 6, 3, 2, 0, 9), (4, 10, 3, 1, 1, 5)):
+        with torch.random.fork_rng(devices=[]):  # building a layer draws from the learner's global RNG
+            conv = nn.Conv2d(c_in, c_out, k, stride=stride, padding=padding, groups=2)
+        with torch.no_grad():  # seeded weights, the same on every run
+            conv.weight.copy_(0.1 * torch.randn(conv.weight.shape, generator=gen))
+            conv.bias.copy_(torch.randn(conv.bias.shape, generator=gen))
+        cases.append((conv, torch.randn(2, c_in, size, size, generator=gen)))
+    return cases
+
+
+def _towers_judge(conv: nn.Conv2d, x: torch.Tensor) -> Callable[[Any], None]:
+    """A judge for make_towers(copy of conv): two ordinary convolutions whose outputs together are conv(x)."""
+    with torch.no_grad():
+        want = conv(x)
+    half_in, half_out = conv.in_channels // 2, conv.out_channels // 2
+
+    def verdict(got: Any) -> None:
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            raise Wrong(f"should return two convolutions (tower_a, tower_b), got {show(got)}")
+        for name, tower in zip(("tower_a", "tower_b"), got):
+            if not isinstance(tower, nn.Conv2d) or tower.groups != 1:
+                raise Wrong(f"{name} must be an ordinary nn.Conv2d (groups=1), got {show(tower)}")
+            if (tower.in_channels, tower.out_channels) != (half_in, half_out):
+                raise Wrong(f"{name} maps {tower.in_channels} -> {tower.out_channels} channels; each tower takes "
+                            f"half the inputs ({half_in}) and makes half the outputs ({half_out})")
+        with torch.no_grad():
+            try:
+                out = towers_forward(x, *got)
+            except Exception as e:  # a learner's tower that cannot run becomes a hint
+                raise Wrong(f"running the towers failed: {describe(e)}") from None
+        if out.shape != want.shape:
+            raise Wrong(f"the towers give shape {tuple(out.shape)}, the grouped conv {tuple(want.shape)}; "
+                        f"copy kernel_size, stride and padding")
+        diff = float((out.to(torch.float64) - want.to(torch.float64)).abs().max())
+        if not diff <= 1e-5:
+            a_weight = got[0].weight
+            swapped = (a_weight.shape == conv.weight[half_out:].shape and a_weight.dtype == conv.weight.dtype
+                       and torch.allclose(a_weight, conv.weight[half_out:]))
+            tip = ("the halves are swapped: tower_a gets the first half of the output channels" if swapped else
+                   "copy conv.weight[:out//2] and conv.bias[:out//2] into tower_a, the rest into tower_b")
+            raise Wrong(f"the towers' outputs differ from the grouped convolution's (by up to {diff:.3g}); {tip}")
+    return verdict
+
+
+@checker
+def check_make_towers(fn: Callable[[nn.Conv2d], Any]) -> bool:
+    """Exercise: `fn(conv)` turns a groups=2 convolution into two ordinary nn.Conv2d towers with the same output.
+
+    The learner's function gets a copy of each convolution, so nothing it does to it changes the reference.
+    """
+    cases = ((f"make_towers(Conv2d({conv.in_channels}, {conv.out_channels}, {conv.kernel_size[0]}, "
+              f"stride={conv.stride[0]}, padding={conv.padding[0]}, groups=2))", (copy.deepcopy(conv),),
+              _towers_judge(conv, x)) for conv, x in _tower_cases())
+    return run_cases(fn, "check_make_towers(make_towers)", cases,
+                     "your two towers reproduce the grouped convolution on all three shapes")
+
+
+FLATTEN_CASES = (227, 224, 256, 195, 320)
+
+
+@checker
+def check_flatten_size(fn: Callable[[int], Any]) -> bool:
+    """Exercise: `fn(W)` gives how many numbers enter FC1 of the paper's network for a W×W input."""
+    def judge(size: int) -> Callable[[Any], None]:
+        config = AlexNetConfig(input_size=size)
+        want, side = config.flatten_features, config.feature_size
+        return lambda got: exactly(got, want, "a count is whole: use // for every division", lambda value: (
+            "multiply by the 256 channels of conv5" if value == side * side else
+            "walk all eight layers: conv1 (11, stride 4, no padding), pool (3, 2), conv2 (5, pad 2), pool, "
+            "conv3-5 (3, pad 1), pool; then channels × side × side"))
+
+    return run_cases(fn, "check_flatten_size(flatten_size)",
+                     ((f"flatten_size({size})", (size,), judge(size)) for size in FLATTEN_CASES),
+                     f"your sizes match the network's for all {len(FLATTEN_CASES)} input widths: every layer's "
+                     f"floor, and conv5's 256 channels, counted")

@@ -1,0 +1,273 @@
+"""Everything a run leaves on disk: atomic writes, provenance, the History JSON, checkpoints, and `data/runs`.
+
+Import-light on purpose: torch is imported only by the functions that need it (checkpoints, device names),
+so writing or reading a record does not load the training engine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import os
+import platform
+import re
+import tempfile
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
+
+from . import REPOSITORY_URL, __version__
+
+if TYPE_CHECKING:
+    import torch
+
+#: Where the recorded runs live in a clone of the repository.
+RUNS_DIR = Path(__file__).resolve().parent.parent / "data" / "runs"
+#: Where fetched copies are kept when the package is installed without the repository (e.g. in Colab).
+CACHE_DIR = Path("~/.cache/alexnet_lib/runs").expanduser()
+TIMEOUT_S = 30.0
+_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$")
+
+# ----------------------------------------------------------------------------- atomic writes
+
+
+def _umask_mode() -> int:
+    """The permissions a plain open() would give a new file (mkstemp's own are owner-only)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _atomic(path: Union[str, Path], write: Callable[[str], None]) -> Path:
+    """Let `write` fill a temp file beside `path`, then rename it over `path`: no reader sees half a file."""
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder; give the path of a file to write")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as e:
+        raise ValueError(f"cannot write {path}: a part of its folder path is a file ({e})") from e
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, _umask_mode())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def atomic_write_text(path: Union[str, Path], text: str) -> Path:
+    """Write UTF-8 text to `path` atomically."""
+    return _atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def atomic_write_bytes(path: Union[str, Path], data: bytes) -> Path:
+    """Write bytes to `path` atomically."""
+    return _atomic(path, lambda tmp: Path(tmp).write_bytes(data))
+
+
+def atomic_write_json(path: Union[str, Path], data: Any, indent: Optional[int] = 1) -> Path:
+    """Write `data` as JSON (with a final newline) to `path` atomically."""
+    separators = None if indent is not None else (",", ":")
+    return atomic_write_text(path, json.dumps(data, indent=indent, separators=separators) + "\n")
+
+
+def remove_stale_temp_files(folder: Union[str, Path]) -> list[Path]:
+    """Delete temp files an interrupted atomic write left in `folder` (`.NAME.*.tmp`); returns what was removed."""
+    folder = Path(folder)
+    removed = []
+    if folder.is_dir():
+        for tmp in folder.glob(".*.tmp"):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+                removed.append(tmp)
+    return removed
+
+
+def read_json(path: Union[str, Path], what: str = "JSON file", fix: str = "") -> Any:
+    """Parsed JSON of `path`; a missing, unreadable, non-UTF-8 or malformed file is one clear ValueError."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(f"{path} does not exist: expected a {what}{fix}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"{path} is not a readable {what} ({type(e).__name__}: {e}){fix}") from None
+
+
+# ----------------------------------------------------------------------------- provenance
+
+
+def _cpu_info() -> tuple[str, str]:
+    """The CPU's model name and the flags that decide its speed here (AVX2, AVX-512, bf16, AMX)."""
+    name, flags = "", set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name") and not name:
+                name = line.split(":", 1)[1].strip()
+            elif line.startswith("flags") and not flags:
+                flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    wanted = ("avx2", "avx512f", "avx512_bf16", "amx_bf16")
+    return name or platform.processor() or platform.machine(), " ".join(f for f in wanted if f in flags)
+
+
+def provenance(device: Union[str, "torch.device", None] = None) -> dict[str, Any]:
+    """Where and with what a run happened: device name and CPU features, versions, threads, date."""
+    import torch
+
+    device = torch.device(device) if device is not None else torch.device("cpu")
+    cpu_name, cpu_flags = _cpu_info()
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_name
+    return {
+        "device": str(device),
+        "device_name": name,
+        "cpu_flags": cpu_flags,
+        "torch": str(torch.__version__),  # a plain str: checkpoints load with weights_only=True
+        "alexnet_lib": __version__,
+        "python": platform.python_version(),
+        "threads": torch.get_num_threads(),
+        "cpu_count": os.cpu_count(),
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+# ----------------------------------------------------------------------------- a run's history
+
+
+@dataclass
+class History:
+    """A run's per-epoch metrics, its configuration and its provenance; saved as JSON."""
+
+    config: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
+    epochs: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[dict[str, Any]] = field(default_factory=list)  # evaluations logged within epochs, if asked
+
+    @property
+    def final_test_acc(self) -> Optional[float]:
+        """Test accuracy after the last epoch (None if never evaluated)."""
+        return self.epochs[-1].get("test_acc") if self.epochs else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dictionary."""
+        out = {"config": self.config, "provenance": self.provenance, "epochs": self.epochs}
+        return {**out, "steps": self.steps} if self.steps else out
+
+    def save(self, path: Union[str, Path]) -> Path:
+        """Write the history as JSON, atomically."""
+        return atomic_write_json(path, self.to_dict(), indent=2)
+
+    @classmethod
+    def from_dict(cls, d: object, where: str = "history") -> "History":
+        """A History from `to_dict()`'s output, checked."""
+        if not isinstance(d, dict) or not isinstance(d.get("epochs"), list):
+            raise ValueError(f"{where} has no 'epochs' list: not a history written by alexnet_lib")
+        if not all(isinstance(e, dict) for e in d["epochs"]):
+            raise ValueError(f"{where}: every entry of 'epochs' must be an object of metrics")
+        return cls(config=dict(d.get("config") or {}), provenance=dict(d.get("provenance") or {}),
+                   epochs=list(d["epochs"]), steps=list(d.get("steps") or []))
+
+    @classmethod
+    def load(cls, path: Union[str, Path]) -> "History":
+        """Read a history JSON written by `save`."""
+        fix = "; re-run training to recreate it"
+        return cls.from_dict(read_json(path, "run history", fix), str(path))
+
+    def summary(self) -> str:
+        """Two lines: what ran where, and how it ended."""
+        c, p = self.config, self.provenance
+        head = (f"{c.get('model', '?')} · recipe {c.get('recipe', '?')} · profile {c.get('profile', '?')} · "
+                f"{c.get('train_images', '?')} train images at {c.get('size', '?')}px · {p.get('device_name', '?')} "
+                f"({c.get('precision', '?')})")
+        if not self.epochs:
+            return head + "\nno epoch finished"
+        e = self.epochs[-1]
+        acc = f"{e['test_acc']:.4f}" if e.get("test_acc") is not None else "n/a"
+        return (head + f"\n{len(self.epochs)} epochs in {sum(x['seconds'] for x in self.epochs):.0f} s · "
+                f"train loss {e['train_loss']:.4f} · train acc {e['train_acc']:.4f} · test acc {acc} · "
+                f"{e['images_per_s']:.1f} images/s")
+
+
+# ----------------------------------------------------------------------------- checkpoints
+
+CHECKPOINT_KEYS = frozenset({"model", "optimizer", "rng", "epoch", "history"})
+
+
+def save_checkpoint(state: dict[str, Any], path: Union[str, Path]) -> Path:
+    """torch.save a training state to `path` atomically."""
+    import torch
+
+    return _atomic(path, lambda tmp: torch.save(state, tmp))
+
+
+def load_checkpoint(path: Union[str, Path]) -> dict[str, Any]:
+    """Read a checkpoint written by `fit` as data only (`weights_only=True`: a crafted file cannot run code)."""
+    import pickle
+
+    import torch
+
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"checkpoint {path} does not exist (or is not a file); train without resume first")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        blocked = [line.strip() for line in str(e).splitlines() if "GLOBAL" in line or "Unsupported" in line]
+        if blocked:  # torch names the Python object the file asked for; tensors and plain data never need one
+            raise ValueError(f"checkpoint {path} asks to load Python objects beyond tensors and plain data "
+                             f"({blocked[0]}), so it was refused unread: it was not written by alexnet_lib.fit "
+                             f"or has been tampered with. Do not load it with weights_only=False; delete it and "
+                             f"train again without resume") from None
+        raise ValueError(f"checkpoint {path} cannot be read (UnpicklingError: {str(e).splitlines()[0]}); delete "
+                         f"it and train again without resume") from None
+    except Exception as e:  # torch raises many kinds for a damaged file
+        raise ValueError(f"checkpoint {path} cannot be read ({type(e).__name__}: {e}); delete it and "
+                         "train again without resume") from None
+    missing = CHECKPOINT_KEYS - set(state) if isinstance(state, dict) else CHECKPOINT_KEYS
+    if missing:
+        raise ValueError(f"checkpoint {path} lacks {sorted(missing)}: it was not written by alexnet_lib.fit")
+    return state
+
+
+# ----------------------------------------------------------------------------- recorded runs (data/runs)
+
+
+def run_url(name: str) -> str:
+    """The raw-file address of a recorded run on the repository's main branch."""
+    raw = REPOSITORY_URL.replace("https://github.com/", "https://raw.githubusercontent.com/")
+    return f"{raw}/main/data/runs/{name}.json"
+
+
+def run_path(name: str) -> Path:
+    """The local file of recorded run `name`: the clone's data/runs, a chapter's ../data/runs, else a fetched copy."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ValueError(f"name={name!r} must be a run name such as 'cpu_fast' or 'lrn' (a file in data/runs/)")
+    for folder in (RUNS_DIR, Path.cwd() / "data" / "runs", Path.cwd().parent / "data" / "runs", CACHE_DIR):
+        if (folder / f"{name}.json").is_file():
+            return folder / f"{name}.json"
+    url = run_url(name)
+    try:  # an installed package has no data/ folder: fetch the committed record once
+        with urllib.request.urlopen(url, timeout=TIMEOUT_S) as response:
+            text = response.read().decode("utf-8")
+        json.loads(text)
+    except (OSError, ValueError) as e:
+        raise ValueError(f"data/runs/{name}.json is not here and could not be fetched from {url} ({e}); "
+                         f"clone {REPOSITORY_URL} and run the chapter from the clone") from e
+    return atomic_write_text(CACHE_DIR / f"{name}.json", text)
+
+
+def load_record(name: str) -> dict[str, Any]:
+    """The parsed JSON object of recorded run `name` (see `run_path` for where it comes from)."""
+    path = run_path(name)
+    record = read_json(path, "recorded run", "; delete it to fetch it again, or restore it with git")
+    if not isinstance(record, dict):
+        raise ValueError(f"{path} holds a JSON {type(record).__name__}, not a recorded run (an object)")
+    return record
