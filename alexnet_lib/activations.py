@@ -14,41 +14,57 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ._checks import check_choice, check_int, check_number
+from ._checks import check_bool, check_choice, check_int, check_number
 
 #: The activations this module knows, in the order the chapters plot them.
 NAMES = ("relu", "tanh", "sigmoid")
 
 
+def _check_tensor(x: object) -> torch.Tensor:
+    """`x` if it is a non-empty floating-point tensor, else a ValueError saying how to make one."""
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+        got = f"a {x.dtype} tensor" if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ValueError(f"x must be a floating-point tensor, got {got}; make one with torch.tensor(values, "
+                         f"dtype=torch.float32)")
+    if x.numel() == 0:
+        raise ValueError("x is empty: give at least one value")
+    return x
+
+
 def relu(x: torch.Tensor) -> torch.Tensor:
     """max(0, x), element-wise."""
+    _check_tensor(x)
     return torch.clamp(x, min=0)
 
 
 def relu_grad(x: torch.Tensor) -> torch.Tensor:
     """Derivative of ReLU: 1 where x > 0, else 0 (PyTorch's convention at x = 0, too)."""
+    _check_tensor(x)
     return (x > 0).to(x.dtype)
 
 
 def tanh_grad(x: torch.Tensor) -> torch.Tensor:
     """Derivative of tanh: 1 - tanh(x)^2, at most 1 (at x = 0)."""
+    _check_tensor(x)
     return 1 - torch.tanh(x) ** 2
 
 
 def sigmoid(x: torch.Tensor) -> torch.Tensor:
     """The logistic function 1 / (1 + exp(-x))."""
+    _check_tensor(x)
     return torch.sigmoid(x)
 
 
 def sigmoid_grad(x: torch.Tensor) -> torch.Tensor:
     """Derivative of the sigmoid: s(x) (1 - s(x)), at most 1/4 (at x = 0)."""
+    _check_tensor(x)
     s = torch.sigmoid(x)
     return s * (1 - s)
 
 
 FUNCTIONS: dict[str, tuple[Callable[[torch.Tensor], torch.Tensor], Callable[[torch.Tensor], torch.Tensor]]] = {
     "relu": (relu, relu_grad),
-    "tanh": (torch.tanh, tanh_grad),
+    "tanh": (lambda x: torch.tanh(_check_tensor(x)), tanh_grad),
     "sigmoid": (sigmoid, sigmoid_grad),
 }
 
@@ -70,11 +86,13 @@ def derivative(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
 def module(name: str, inplace: bool = False) -> nn.Module:
     """A fresh nn.Module for the activation called `name` (`inplace` saves memory for ReLU, as torchvision does)."""
     name = _check_name(name)
+    check_bool("inplace", inplace)
     return nn.ReLU(inplace=inplace) if name == "relu" else {"tanh": nn.Tanh, "sigmoid": nn.Sigmoid}[name]()
 
 
 def saturated_fraction(name: str, x: torch.Tensor, threshold: float = 0.01) -> float:
     """Fraction of the inputs `x` at which the slope of `name` is below `threshold` (the unit has stopped learning)."""
+    check_number("threshold", threshold, 0.0, 1.0)
     return float((derivative(name)(x) < threshold).to(torch.float32).mean())
 
 

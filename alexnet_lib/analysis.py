@@ -122,6 +122,9 @@ def save_analysis(record: dict[str, Any], path: Union[str, Path]) -> Path:
 
 def load_analysis(record_or_name: Union[str, dict[str, Any]]) -> dict[str, Any]:
     """A recorded analysis by run name (e.g. 'cpu_fast_analysis'), checked, with conv1 as a tensor."""
+    if not isinstance(record_or_name, (str, dict)):
+        raise ValueError(f"record_or_name={record_or_name!r} must be a run name such as 'cpu_fast_analysis' or "
+                         f"the dict that analyse() returns")
     record = load_record(record_or_name) if isinstance(record_or_name, str) else dict(record_or_name)
     if record.get("schema") != SCHEMA:
         raise ValueError(f"{record_or_name!r} is not an analysis record (schema {record.get('schema')!r}); "

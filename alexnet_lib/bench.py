@@ -15,7 +15,8 @@ from torch.utils.data import DataLoader, Dataset
 from .data import load_fashion_mnist
 from .loader import DeviceLoader
 from .model import alexnet_d2l, init_weights
-from .devices import choose_precision, default_device
+from ._checks import check_int
+from .devices import choose_precision, default_device, parse_device
 from .recipes import get_recipe, make_optimizer
 from .records import provenance
 from .train import fit
@@ -108,9 +109,14 @@ class BenchResult:
 def run_benchmark(images: int = 768, batch_size: int = 128, size: int = 224, workers: int = 4,
                   device: Optional[str] = None, warmup: int = 1) -> BenchResult:
     """Train the same net on the same images both ways and measure images per second."""
+    check_int("images", images, 1, 60_000)
+    check_int("batch_size", batch_size, 1, 4096)
+    check_int("size", size, 11, 1024)
+    check_int("workers", workers, 0, 64)
+    check_int("warmup", warmup, 0, 10)
     if images < batch_size:
         raise ValueError(f"images={images} must be at least batch_size={batch_size}")
-    dev = torch.device(device) if device is not None else default_device()
+    dev = parse_device(device)
     data = load_fashion_mnist()
     x, y = data.train_images[:images], data.train_labels[:images]
     wx, wy = x[: warmup * batch_size], y[: warmup * batch_size]

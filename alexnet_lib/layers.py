@@ -54,6 +54,8 @@ def local_response_norm(x: torch.Tensor, size: int = 5, alpha: float = 1e-4, bet
         raise ValueError(f"x must be a 4-D tensor (N, C, H, W); got {got}")
     if not x.is_floating_point():
         raise ValueError(f"x must be a floating-point tensor; got dtype {x.dtype}")
+    if x.shape[1] == 0:
+        raise ValueError(f"x has 0 channels (shape {tuple(x.shape)}); LRN normalises across channels")
     # Zero channels on both sides make the sum stop at channel 0 and C-1, as the paper's max/min do.
     return x / (k + alpha * window_sum(x * x, size)) ** beta
 

@@ -48,8 +48,8 @@ def lrn_denominator(values: Union[Sequence[float], torch.Tensor], size: int = 5,
 def neighbour_share(x: torch.Tensor, size: int = 5, alpha: float = 1e-4, k: float = 2.0) -> torch.Tensor:
     """alpha * sum / (k + alpha * sum) for every activation of `x` (N, C, H, W): 0 means LRN is a constant scale."""
     check_lrn(size, alpha, 0.0, k)
-    if not isinstance(x, torch.Tensor) or x.dim() != 4:
-        raise ValueError("x must be a 4-D tensor (N, C, H, W)")
+    if not isinstance(x, torch.Tensor) or x.dim() != 4 or x.shape[1] == 0:
+        raise ValueError("x must be a 4-D tensor (N, C, H, W) with at least one channel")
     activity = alpha * window_sum(x.float() ** 2, size)
     return activity / (k + activity)
 

@@ -68,6 +68,11 @@ class AlexNetConfig:
         # Upper bounds keep a typo from asking for terabytes before anything can say so.
         check_int("input_size", self.input_size, 1, 4096)
         check_int("hidden", self.hidden, 1, 65536)
+        check_int("in_channels", self.in_channels, 1, 64)
+        check_int("num_classes", self.num_classes, 1, 100_000)
+        for name in ("conv1_kernel", "conv1_stride", "pool_kernel", "pool_stride"):
+            check_int(name, getattr(self, name), 1, 64)
+        check_int("conv1_padding", self.conv1_padding, 0, 64)
         if not isinstance(self.channels, (tuple, list)) or len(self.channels) != 5:
             raise ValueError(f"channels={self.channels!r} must be five integers, the outputs of conv1..conv5")
         object.__setattr__(self, "channels", tuple(check_int("channels", c, 1, 8192) for c in self.channels))
@@ -91,7 +96,8 @@ class AlexNetConfig:
         ch, g = self.channels, self.groups
         pool = lambda name: LayerSpec(name, "pool", self.pool_kernel, self.pool_stride, 0)  # noqa: E731
         return (
-            LayerSpec("conv1", "conv", self.conv1_kernel, self.conv1_stride, self.conv1_padding, self.in_channels, ch[0]),
+            LayerSpec("conv1", "conv", self.conv1_kernel, self.conv1_stride, self.conv1_padding, self.in_channels,
+                      ch[0]),
             pool("pool1"),
             LayerSpec("conv2", "conv", 5, 1, 2, ch[0], ch[1], g),
             pool("pool2"),
@@ -203,10 +209,11 @@ class AlexNet(nn.Module):
         """Class scores (N, num_classes) for images (N, in_channels, input_size, input_size)."""
         c = self.config
         if (not isinstance(x, torch.Tensor) or x.dim() != 4 or x.shape[1] != c.in_channels
-                or x.shape[2] != c.input_size or x.shape[3] != c.input_size):
-            got = f"shape {tuple(x.shape)}" if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"x must have shape (N, {c.in_channels}, {c.input_size}, {c.input_size}); got {got}. "
-                             f"Resize the images to {c.input_size}x{c.input_size} with {c.in_channels} "
+                or x.shape[2] != c.input_size or x.shape[3] != c.input_size or not x.is_floating_point()):
+            got = f"{x.dtype} of shape {tuple(x.shape)}" if isinstance(x, torch.Tensor) else type(x).__name__
+            raise ValueError(f"x must be a float tensor of shape (N, {c.in_channels}, {c.input_size}, "
+                             f"{c.input_size}); got {got}. Convert uint8 pixels with x.float() / 255, "
+                             f"resize the images to {c.input_size}x{c.input_size} with {c.in_channels} "
                              f"channel(s), or build the model with a matching input_size/in_channels")
         x = self.features(x)
         if self.avgpool is not None:
@@ -235,6 +242,8 @@ def init_weights(model: nn.Module, scheme: str, generator: Optional[torch.Genera
       weights, zero biases: torchvision's VGG initialisation, a close cousin of AlexNet.
     - "torch": PyTorch's own defaults, by calling each layer's reset_parameters().
     """
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"model={model!r} must be a torch.nn.Module, e.g. alexnet_d2l()")
     check_choice("scheme", scheme, INITS)
     convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
     linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
@@ -305,4 +314,6 @@ def alexnet_fashion(**overrides: object) -> AlexNet:
 
 def count_parameters(model: nn.Module) -> int:
     """All parameters of `model`, trainable or not."""
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"model={model!r} must be a torch.nn.Module, e.g. alexnet_d2l()")
     return sum(p.numel() for p in model.parameters())

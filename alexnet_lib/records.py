@@ -28,7 +28,7 @@ RUNS_DIR = Path(__file__).resolve().parent.parent / "data" / "runs"
 #: Where fetched copies are kept when the package is installed without the repository (e.g. in Colab).
 CACHE_DIR = Path("~/.cache/alexnet_lib/runs").expanduser()
 TIMEOUT_S = 30.0
-_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$")
+_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}$")
 
 # ----------------------------------------------------------------------------- atomic writes
 
@@ -170,6 +170,10 @@ class History:
         """A History from `to_dict()`'s output, checked."""
         if not isinstance(d, dict) or not isinstance(d.get("epochs"), list):
             raise ValueError(f"{where} has no 'epochs' list: not a history written by alexnet_lib")
+        for key, kind in (("config", dict), ("provenance", dict), ("steps", list)):
+            if not isinstance(d.get(key) or kind(), kind):
+                raise ValueError(f"{where}: '{key}' must be a JSON {'object' if kind is dict else 'list'}, got "
+                                 f"{type(d[key]).__name__}")
         if not all(isinstance(e, dict) for e in d["epochs"]):
             raise ValueError(f"{where}: every entry of 'epochs' must be an object of metrics")
         return cls(config=dict(d.get("config") or {}), provenance=dict(d.get("provenance") or {}),
@@ -190,10 +194,15 @@ class History:
         if not self.epochs:
             return head + "\nno epoch finished"
         e = self.epochs[-1]
-        acc = f"{e['test_acc']:.4f}" if e.get("test_acc") is not None else "n/a"
-        return (head + f"\n{len(self.epochs)} epochs in {sum(x['seconds'] for x in self.epochs):.0f} s · "
-                f"train loss {e['train_loss']:.4f} · train acc {e['train_acc']:.4f} · test acc {acc} · "
-                f"{e['images_per_s']:.1f} images/s")
+
+        def num(value: Any, fmt: str) -> str:  # a hand-edited or older history may lack a metric
+            return format(value, fmt) if isinstance(value, (int, float)) else "n/a"
+
+        seconds = sum(x.get("seconds", 0) for x in self.epochs)
+        return (head + f"\n{len(self.epochs)} epochs in {seconds:.0f} s · "
+                f"train loss {num(e.get('train_loss'), '.4f')} · train acc {num(e.get('train_acc'), '.4f')} · "
+                f"test acc {num(e.get('test_acc'), '.4f')} · "
+                f"{num(e.get('images_per_s'), '.1f')} images/s")
 
 
 # ----------------------------------------------------------------------------- checkpoints

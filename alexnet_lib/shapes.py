@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 from typing import Iterator, Optional, Union
@@ -156,6 +157,10 @@ def _window(module: nn.Module) -> tuple[Size2, Size2, Size2]:
     return None, None, None
 
 
+class FormulaMismatch(RuntimeError):
+    """The probe went wrong (the formula disagrees with PyTorch, or a layer it cannot read): not a bad argument."""
+
+
 def _cross_check(name: str, module: nn.Module, in_hw: tuple[int, int], out_hw: tuple[int, int]) -> None:
     """Raise RuntimeError if the formula disagrees with what the forward pass produced."""
     if isinstance(module, nn.Conv2d):
@@ -172,7 +177,7 @@ def _cross_check(name: str, module: nn.Module, in_hw: tuple[int, int], out_hw: t
     else:
         return
     if expected != tuple(out_hw):
-        raise RuntimeError(f"{name} ({type(module).__name__}): the formula gives {expected} from input {in_hw} "
+        raise FormulaMismatch(f"{name} ({type(module).__name__}): the formula gives {expected} from input {in_hw} "
                            f"but the forward pass produced {tuple(out_hw)}")
 
 
@@ -262,6 +267,10 @@ def _check_input_shape(input_shape: object) -> tuple[int, ...]:
             or any(isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1 for v in input_shape)):
         raise ValueError(f"input_shape={input_shape!r} must be (channels, height, width) or "
                          f"(batch, channels, height, width) of positive integers, e.g. (1, 224, 224)")
+    # One probe image: a few megabytes at most, never the terabytes a typo could ask for.
+    if math.prod(input_shape[-3:]) > 64 * 4096 * 4096 or (len(input_shape) == 4 and input_shape[0] > 64):
+        raise ValueError(f"input_shape={input_shape!r} is too large for a probe: at most 64 images of "
+                         f"64 x 4096 x 4096 values")
     return tuple(int(v) for v in input_shape)
 
 
@@ -283,8 +292,8 @@ def layer_table(model: nn.Module, input_shape: tuple) -> LayerTable:
     def hook(module: nn.Module, inputs: tuple, output: object) -> None:
         name = names[module]
         if not isinstance(output, torch.Tensor):
-            raise RuntimeError(f"{name} ({type(module).__name__}) returned {type(output).__name__}; "
-                               f"layer_table needs leaf layers that return one tensor")
+            raise FormulaMismatch(f"{name} ({type(module).__name__}) returned {type(output).__name__}; "
+                                  f"layer_table needs leaf layers that return one tensor")
         if inputs and isinstance(inputs[0], torch.Tensor) and inputs[0].dim() == 4 and output.dim() == 4:
             _cross_check(name, module, tuple(inputs[0].shape[-2:]), tuple(output.shape[-2:]))
         params = 0
@@ -302,6 +311,11 @@ def layer_table(model: nn.Module, input_shape: tuple) -> LayerTable:
         model.eval()  # dropout and batch statistics must not depend on this probe
         with torch.no_grad():
             model(x)
+    except RuntimeError as e:
+        if isinstance(e, FormulaMismatch):
+            raise
+        raise ValueError(f"the model cannot run on input_shape={input_shape!r} ({str(e).splitlines()[0]}); give the "
+                         f"shape of one input the model accepts, e.g. (1, 224, 224) for alexnet_d2l()") from None
     finally:
         model.train(was_training)
         for h in handles:

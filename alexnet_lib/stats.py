@@ -109,6 +109,10 @@ def paired_differences(a: Sequence[float], b: Sequence[float]) -> list[float]:
 
 def verdict(interval: Interval, paper_effect: float, null: float = 0.0) -> str:
     """'confirmed', 'contradicted' or 'inconclusive' for an effect interval against the paper's effect."""
+    if not isinstance(interval, Interval):
+        raise ValueError(f"interval={interval!r} must be an Interval, e.g. t_interval(per_seed_effects)")
+    check_number("paper_effect", paper_effect)
+    check_number("null", null)
     if paper_effect == null:
         raise ValueError("paper_effect must differ from the no-effect value to be tested against it")
     covers_null, covers_paper = interval.covers(null), interval.covers(paper_effect)

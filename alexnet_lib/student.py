@@ -67,7 +67,12 @@ def student_version(nb: dict[str, Any], name: str = "notebook") -> dict[str, Any
     """A copy of a notebook dict with solutions stubbed, their outputs cleared and solution text removed."""
     cells = []
     for i, cell in enumerate(nb.get("cells", [])):
-        src = "".join(cell.get("source", ""))
+        source = cell.get("source", "") if isinstance(cell, dict) else None
+        if isinstance(source, list) and all(isinstance(part, str) for part in source):
+            source = "".join(source)
+        if not isinstance(source, str):
+            raise ValueError(f"{name}, cell {i}: not a notebook cell (a cell is an object whose 'source' is text)")
+        src = source
         cell = dict(cell)
         if cell.get("cell_type") == "markdown" and "{solution}" in src:
             # Written solutions would give the answer away; the exercise statements beside them stay.
@@ -75,7 +80,8 @@ def student_version(nb: dict[str, Any], name: str = "notebook") -> dict[str, Any
             if not kept.strip():
                 continue
             cell["source"] = kept
-        if cell.get("cell_type") == "code" and BEGIN in src:
+        if cell.get("cell_type") == "code" and (BEGIN in src or any(_NEAR_MARKER.match(line.strip())
+                                                                   for line in src.splitlines())):
             cell["source"] = strip_solutions(src, f"{name}, cell {i}")
             cell["outputs"], cell["execution_count"] = [], None
             tags = [t for t in cell.get("metadata", {}).get("tags", []) if t not in ("hide-input", "remove-input")]

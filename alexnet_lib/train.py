@@ -6,6 +6,7 @@ disk (history, checkpoints, provenance) is written through `alexnet_lib.records`
 
 from __future__ import annotations
 
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -290,13 +291,21 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
         if not (resume or overwrite) and ((out_dir / "history.json").exists() or (out_dir / "checkpoint.pt").exists()):
             raise ValueError(f"{out_dir} already holds a run; continue it with resume=True (--resume), replace it "
                              f"with overwrite=True (--overwrite), or choose another folder")
-        remove_stale_temp_files(out_dir)
+    check_int("seed", seed, 0)
     model_name = type(model).__name__ if model is not None else "alexnet_d2l"
     if model is None:
         model = alexnet_d2l()
     train_loader, test_loader, classes = fashion_mnist_loaders(
         batch_size=prof.batch_size, size=prof.size, device=device, train_subset=prof.train_subset,
         test_subset=prof.test_subset, seed=seed, root=root, channels_last=precision.channels_last)
+    if out_dir is not None:
+        try:  # find an unwritable folder now, not after an epoch of training
+            out_dir.mkdir(parents=True, exist_ok=True)
+            tempfile.TemporaryFile(dir=out_dir).close()
+        except OSError as e:
+            raise ValueError(f"out={str(out_dir)!r} cannot be written ({e.strerror or e}); choose a folder you "
+                             f"can write") from None
+        remove_stale_temp_files(out_dir)
     if verbose:
         print(f"profile {prof.name} ({prof.description}) · device {device} ({provenance(device)['device_name']})\n"
               f"{train_loader.num_images} train / {test_loader.num_images} test images at {prof.size}x{prof.size}"

@@ -64,7 +64,8 @@ def test_committed_chapter_shows_every_figure_and_widget(chapter):
 def test_no_exercise_cell_echoes_its_checker_result(chapter):
     for c in load(chapter)["cells"]:
         if c["cell_type"] == "code" and BEGIN in "".join(c["source"]):
-            texts = [o.get("data", {}).get("text/plain", "") for o in c["outputs"] if o.get("output_type") == "execute_result"]
+            texts = [o.get("data", {}).get("text/plain", "") for o in c["outputs"]
+                     if o.get("output_type") == "execute_result"]
             assert not texts, f"end the checker call with ';' so its True/False is not echoed: {texts}"
 
 

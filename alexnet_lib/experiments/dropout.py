@@ -133,5 +133,5 @@ def verdict(record: dict[str, Any], key: str = "train_loss") -> str:
     if not it0 or not it5:
         return f"inconclusive: {'p=0' if not it0 else 'the dropout run'} never reached {level} nats within the run"
     what = "the eval-mode training loss" if key == "train_loss" else "the training loss with dropout active"
-    return verdict_line(f"dropout's slowdown in iterations until {what} is at most {level} nats", t_interval([it5 / it0]),
-                        PAPER_SLOWDOWN, null=1.0, unit="x")
+    return verdict_line(f"dropout's slowdown in iterations until {what} is at most {level} nats",
+                        t_interval([it5 / it0]), PAPER_SLOWDOWN, null=1.0, unit="x")
