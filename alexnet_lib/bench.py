@@ -19,6 +19,7 @@ from ._checks import check_int
 from .devices import choose_precision, default_device, parse_device
 from .recipes import get_recipe, make_optimizer
 from .records import provenance
+from .shapes import layer_table
 from .train import fit
 
 
@@ -80,9 +81,29 @@ def train_our_way(images: torch.Tensor, labels: torch.Tensor, batch_size: int = 
     return loader.num_images / (time.perf_counter() - t0)
 
 
+def matmul_gflops(device: torch.device, dtype: torch.dtype = torch.float32, n: int = 2048,
+                  repeats: int = 5) -> float:
+    """The best of `repeats` timed n x n matrix products on `device`, in GFLOP/s: the machine's practical limit."""
+    a = torch.randn(n, n, device=device).to(dtype)
+    b = torch.randn(n, n, device=device).to(dtype)
+    best = float("inf")
+    for _ in range(repeats + 1):  # the first product pays for warm-up and is not counted
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        t0 = time.perf_counter()
+        (a @ b).sum().item()  # .item() waits for the device
+        best = min(best, time.perf_counter() - t0)
+    return 2 * n ** 3 / best / 1e9
+
+
+def training_flops_per_image() -> float:
+    """FLOPs one 224x224 training image costs alexnet_d2l: forward MACs x 2 FLOPs x 3 (forward, backward's two)."""
+    return 6.0 * layer_table(alexnet_d2l(), (1, 224, 224)).total_macs
+
+
 @dataclass
 class BenchResult:
-    """Measured throughputs and their ratio."""
+    """Measured throughputs, their ratio, and the fraction of the machine's matmul limit each reaches."""
 
     d2l_images_per_s: float
     ours_images_per_s: float
@@ -91,19 +112,35 @@ class BenchResult:
     size: int
     precision: str
     device_name: str
+    fp32_gflops: float  # the matmul limit d2l's fp32 loop runs against
+    our_gflops: float  # the matmul limit in the precision `fit` uses here (the same number in fp32)
+    flops_per_image: float
 
     @property
     def ratio(self) -> float:
         """How many times faster `fit` trains than d2l's loop."""
         return self.ours_images_per_s / self.d2l_images_per_s
 
+    def limit_images_per_s(self, gflops: float) -> float:
+        """Images per second if training ran at `gflops` throughout."""
+        return gflops * 1e9 / self.flops_per_image
+
     def report(self) -> str:
         """A few lines for the terminal."""
-        return (f"device: {self.device_name}\n"
-                f"{self.images} images, batch {self.batch_size}, {self.size}x{self.size}, alexnet_d2l, d2l recipe\n"
-                f"d2l way (PIL resize in workers, fp32, host sync per batch): {self.d2l_images_per_s:7.1f} images/s\n"
-                f"alexnet_lib.fit ({self.precision}, on-device resize):      {self.ours_images_per_s:7.1f} images/s\n"
-                f"ratio: {self.ratio:.2f}x")
+        fp32, ours = self.limit_images_per_s(self.fp32_gflops), self.limit_images_per_s(self.our_gflops)
+        lines = [f"device: {self.device_name}",
+                 f"{self.images} images, batch {self.batch_size}, {self.size}x{self.size}, alexnet_d2l, d2l recipe; "
+                 f"{self.flops_per_image / 1e9:.2f} GFLOP per training image",
+                 f"matmul limit fp32: {self.fp32_gflops:.0f} GFLOP/s -> {fp32:.1f} images/s"]
+        if self.our_gflops != self.fp32_gflops:
+            lines.append(f"matmul limit {self.precision.split(' ')[0]}: {self.our_gflops:.0f} GFLOP/s -> "
+                         f"{ours:.1f} images/s")
+        lines += [f"d2l way (PIL resize in workers, fp32, host sync per batch): {self.d2l_images_per_s:7.1f} images/s "
+                  f"({self.d2l_images_per_s / fp32:.0%} of the fp32 limit)",
+                  f"alexnet_lib.fit ({self.precision}, on-device resize): {self.ours_images_per_s:7.1f} images/s "
+                  f"({self.ours_images_per_s / ours:.0%} of its limit)",
+                  f"ratio: {self.ratio:.2f}x"]
+        return "\n".join(lines)
 
 
 def run_benchmark(images: int = 768, batch_size: int = 128, size: int = 224, workers: int = 4,
@@ -111,7 +148,7 @@ def run_benchmark(images: int = 768, batch_size: int = 128, size: int = 224, wor
     """Train the same net on the same images both ways and measure images per second."""
     check_int("images", images, 1, 60_000)
     check_int("batch_size", batch_size, 1, 4096)
-    check_int("size", size, 11, 1024)
+    check_int("size", size, 224, 224, hint=" (the benchmark trains alexnet_d2l, which takes 224x224 images)")
     check_int("workers", workers, 0, 64)
     check_int("warmup", warmup, 0, 10)
     if images < batch_size:
@@ -126,5 +163,8 @@ def run_benchmark(images: int = 768, batch_size: int = 128, size: int = 224, wor
         train_our_way(wx, wy, batch_size, size, dev)
     d2l = train_d2l_way(x, y, batch_size, size, workers, dev)
     ours = train_our_way(x, y, batch_size, size, dev)
-    return BenchResult(d2l, ours, images, batch_size, size, choose_precision(dev).label,
-                       provenance(dev)["device_name"])
+    precision = choose_precision(dev)
+    fp32 = matmul_gflops(dev)
+    ours_limit = fp32 if precision.autocast_dtype is None else matmul_gflops(dev, precision.autocast_dtype)
+    return BenchResult(d2l, ours, images, batch_size, size, precision.label, provenance(dev)["device_name"],
+                       fp32, ours_limit, training_flops_per_image())
