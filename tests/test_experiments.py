@@ -60,6 +60,8 @@ def test_where_text():
     record["provenance"].update(date="2026-01-02T03:04:05+00:00", device_name="Test CPU", threads=2, seconds=90.0)
     assert where_text(record) == (f"recorded 2026-01-02T03:04:05+00:00 on Test CPU (2 threads, torch "
                                   f"{torch.__version__}) in 1.5 min")
+    record["provenance"]["code"] = "made by an earlier loop"  # an old record says how it was made
+    assert where_text(record).endswith("in 1.5 min; made by an earlier loop")
 
 
 # ----------------------------------------------------------------------------- relu_tanh: the paper's Figure 1

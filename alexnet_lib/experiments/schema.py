@@ -55,5 +55,6 @@ def where_text(record: dict[str, Any]) -> str:
     """One line: when, on what, with which torch and threads, and how long the record took."""
     p = validate(record)["provenance"]
     took = f" in {p['seconds'] / 60:.1f} min" if "seconds" in p else ""
+    how = f"; {p['code']}" if p.get("code") else ""  # a record made by an earlier version of the code says so
     return (f"recorded {p.get('date', '?')} on {p.get('device_name', '?')} ({p.get('threads', '?')} threads, "
-            f"torch {p.get('torch', '?')}){took}")
+            f"torch {p.get('torch', '?')}){took}{how}")
