@@ -108,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--no-fetch", action="store_true", help="only look, never download")
     d.set_defaults(func=_data)
 
-    b = sub.add_parser("bench", help="images/s of d2l's training loop against alexnet_lib.fit")
+    b = sub.add_parser("bench", help="images/s of d2l's training loop against alexnet_lib.train.fit")
     b.add_argument("--images", type=int, default=768)
     b.add_argument("--batch-size", type=int, default=128)
     b.add_argument("--workers", type=int, default=4, help="DataLoader workers for d2l's way (d2l uses 4)")

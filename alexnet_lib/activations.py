@@ -106,6 +106,7 @@ def deep_stack(name: str, depth: int = 20, width: int = 256, weight_scale: float
     _check_name(name)
     # Bounded so that a widget or a typo cannot ask for gigabytes of weights.
     check_int("depth", depth, 1, 1000)
+    check_int("seed", seed, 0)
     check_int("width", width, 1, 8192)
     check_number("weight_scale", weight_scale, 0.0, 100.0, low_open=True,
                  hint=" (1 keeps a linear layer's variance; try values between 0.5 and 3)")
@@ -131,6 +132,7 @@ def gradient_norms(name: str, depth: int = 20, width: int = 256, weight_scale: f
     weight gradient is it times the layer's input.
     """
     check_int("batch", batch, 1, 100_000)
+    check_int("seed", seed, 0)
     net = deep_stack(name, depth, width, weight_scale, seed)
     g = torch.Generator().manual_seed(seed + 1)
     x = torch.randn(batch, width, generator=g)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 import time
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -32,9 +31,9 @@ def predict(model: nn.Module, images: torch.Tensor, size: int = 224, batch_size:
             fast: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """Predicted classes and last-hidden-layer features (N, 4096) of uint8 images (N, 28, 28), in eval mode."""
     _check_alexnet(model)
-    if images.dtype != torch.uint8 or images.dim() != 3:
+    if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8 or images.dim() != 3:
         raise ValueError(f"images must be uint8 of shape (N, 28, 28) as load_fashion_mnist() gives them; "
-                         f"got {images.dtype} {tuple(images.shape)}")
+                         f"got {getattr(images, 'dtype', type(images).__name__)} {tuple(getattr(images, 'shape', ()))}")
     device = next(model.parameters()).device
     precision = choose_precision(device, fast)
     labels = torch.zeros(len(images), dtype=torch.long)
@@ -60,8 +59,10 @@ def predict(model: nn.Module, images: torch.Tensor, size: int = 224, batch_size:
 
 def nearest_neighbours(queries: torch.Tensor, pool: torch.Tensor, k: int = 6) -> torch.Tensor:
     """Indices (Q, k) of the k nearest rows of `pool` to each query row, by Euclidean distance."""
-    if queries.dim() != 2 or pool.dim() != 2 or queries.shape[1] != pool.shape[1]:
-        raise ValueError(f"queries {tuple(queries.shape)} and pool {tuple(pool.shape)} must be 2-D with the same "
+    if (not isinstance(queries, torch.Tensor) or not isinstance(pool, torch.Tensor) or queries.dim() != 2
+            or pool.dim() != 2 or queries.shape[1] != pool.shape[1]):
+        raise ValueError(f"queries {tuple(getattr(queries, 'shape', ()))} and pool {tuple(getattr(pool, 'shape', ()))} "
+                         f"must be 2-D tensors with the same "
                          f"number of columns (feature vectors)")
     if not 1 <= k <= len(pool):
         raise ValueError(f"k={k} must be between 1 and the pool size {len(pool)}")
@@ -111,7 +112,6 @@ def analyse(model: nn.Module, history: Optional[dict[str, Any]] = None, pool_siz
         "conv1_weight": [[round(float(v), 5) for v in w.flatten()] for w in conv1.weight.detach().float().cpu()],
         "conv1_shape": list(conv1.weight.shape),
         "provenance": {**provenance(device), "seconds": round(time.perf_counter() - t0, 1)},
-        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
 
 

@@ -137,7 +137,7 @@ class BenchResult:
                          f"{ours:.1f} images/s")
         lines += [f"d2l way (PIL resize in workers, fp32, host sync per batch): {self.d2l_images_per_s:7.1f} images/s "
                   f"({self.d2l_images_per_s / fp32:.0%} of the fp32 limit)",
-                  f"alexnet_lib.fit ({self.precision}, on-device resize): {self.ours_images_per_s:7.1f} images/s "
+                  f"alexnet_lib.train.fit ({self.precision}, on-device resize): {self.ours_images_per_s:7.1f} images/s "
                   f"({self.ours_images_per_s / ours:.0%} of its limit)",
                   f"ratio: {self.ratio:.2f}x"]
         return "\n".join(lines)

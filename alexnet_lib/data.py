@@ -48,6 +48,11 @@ _VERIFIED: set[tuple[str, int, int]] = set()
 _LOADED: dict[tuple[tuple[str, int, int], ...], "FashionMNIST"] = {}
 
 
+def normalize(images: torch.Tensor) -> torch.Tensor:
+    """uint8 pixels as this course feeds them to a network: (pixel / 255 - MEAN) / STD, in float32."""
+    return (images.to(torch.float32) / 255 - MEAN) / STD
+
+
 class DataNotFoundError(FileNotFoundError):
     """Fashion-MNIST is in none of the searched folders and could not be downloaded."""
 

@@ -29,8 +29,9 @@ PROFILES: dict[str, Profile] = {
     "smoke": Profile("smoke", epochs=1, batch_size=32, train_subset=640, test_subset=320, size=224,
                      description="seconds: proves the whole path works (CI, nbval)"),
     "cpu": Profile("cpu", epochs=2, batch_size=128, train_subset=48_000, test_subset=None, size=224,
-                   description="about 30 minutes on a 2-core laptop CPU at ~60 images/s: 2 epochs over a "
-                               "balanced 48,000 of the 60,000 training images at 224x224, full test set"),
+                   description="2 epochs over a balanced 48,000 of the 60,000 training images at 224x224, full "
+                               "test set: about 30 minutes at ~60 images/s (2 cores with bf16), over 1.5 hours "
+                               "at ~16 images/s (2 AVX2-only cores); `python -m alexnet_lib bench` measures yours"),
     "full": Profile("full", epochs=10, batch_size=128, train_subset=None, test_subset=None, size=224,
                     description="a GPU: all 60,000 images, enough epochs for >= 0.92 test accuracy"),
 }

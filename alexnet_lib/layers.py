@@ -56,6 +56,10 @@ def local_response_norm(x: torch.Tensor, size: int = 5, alpha: float = 1e-4, bet
         raise ValueError(f"x must be a floating-point tensor; got dtype {x.dtype}")
     if x.shape[1] == 0:
         raise ValueError(f"x has 0 channels (shape {tuple(x.shape)}); LRN normalises across channels")
+    return _lrn(x, size, alpha, beta, k)
+
+
+def _lrn(x: torch.Tensor, size: int, alpha: float, beta: float, k: float) -> torch.Tensor:
     # Zero channels on both sides make the sum stop at channel 0 and C-1, as the paper's max/min do.
     return x / (k + alpha * window_sum(x * x, size)) ** beta
 
@@ -70,7 +74,9 @@ class LocalResponseNorm(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Normalise `x` (N, C, H, W) across channels."""
-        return local_response_norm(x, self.size, self.alpha, self.beta, self.k)
+        if not isinstance(x, torch.Tensor) or x.dim() != 4 or x.shape[1] == 0 or not x.is_floating_point():
+            return local_response_norm(x, self.size, self.alpha, self.beta, self.k)  # for its clear error
+        return _lrn(x, self.size, self.alpha, self.beta, self.k)  # the parameters were checked in __init__
 
     def extra_repr(self) -> str:
         return f"size={self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

@@ -11,7 +11,8 @@ import torch
 import torch.nn.functional as F
 
 from ._checks import check_int
-from .data import MEAN, STD, load_fashion_mnist
+from .data import load_fashion_mnist, normalize
+from .devices import parse_device
 
 
 def _epoch_seed(seed: int, epoch: int) -> int:
@@ -74,7 +75,7 @@ class DeviceLoader:
         if drop_last and (subset or len(images)) < self.batch_size:
             raise ValueError(f"drop_last=True with batch_size={self.batch_size} and only {subset or len(images)} "
                              f"images gives no batches: lower batch_size or set drop_last=False")
-        self.device = torch.device(device)
+        self.device = parse_device(device)
         self.shuffle, self.seed, self.drop_last, self.channels_last = shuffle, seed, drop_last, channels_last
         self.epoch = 0
         if subset is not None and subset < len(images):
@@ -99,7 +100,7 @@ class DeviceLoader:
 
     def _transform(self, x: torch.Tensor) -> torch.Tensor:
         # Normalise at 28x28 before resizing: bilinear interpolation is linear, and 64x fewer pixels.
-        x = (x.to(torch.float32) / 255 - MEAN) / STD
+        x = normalize(x)
         x = x.unsqueeze(1)
         if x.shape[-2:] != (self.size, self.size):
             x = F.interpolate(x, size=(self.size, self.size), mode="bilinear", align_corners=False,

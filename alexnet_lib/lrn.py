@@ -114,10 +114,10 @@ def conv1_activations(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 def course_input(images: torch.Tensor) -> torch.Tensor:
     """uint8 images (N, H, W) scaled the way this course feeds them: (pixel / 255 - mean) / std."""
-    from .data import MEAN, STD  # imported here so that the LRN widgets do not load the data module
+    from .data import normalize  # imported here so that the LRN widgets do not load the data module
 
     _check_images(images)
-    return ((images.float() / 255 - MEAN) / STD).unsqueeze(1)
+    return normalize(images).unsqueeze(1)
 
 
 def paper_input(images: torch.Tensor) -> torch.Tensor:

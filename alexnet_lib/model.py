@@ -16,7 +16,6 @@ from .activations import module as activation_module
 from .layers import PAPER_LRN, LocalResponseNorm
 from .shapes import conv_output_size, pool_output_size
 
-ACTIVATIONS = NAMES
 INITS = ("paper", "xavier", "kaiming", "torch")
 
 # The paper's init gives these convolutions (0-based among the five) a bias of 1, so their ReLUs start active.
@@ -81,7 +80,7 @@ class AlexNetConfig:
         if uneven:
             raise ValueError(f"channels={self.channels} must all be divisible by groups={self.groups}; "
                              f"{uneven} are not")
-        check_choice("activation", self.activation, ACTIVATIONS)
+        check_choice("activation", self.activation, NAMES)
         check_choice("init", self.init, INITS)
         for name in ("lrn", "dropout_before_linear", "pool_ceil_mode"):
             check_bool(name, getattr(self, name))
@@ -299,17 +298,18 @@ def alexnet_d2l(num_classes: int = 10, in_channels: int = 1) -> AlexNet:
                                  conv1_padding=1, lrn=False, init="xavier"))
 
 
-_FASHION = dict(in_channels=1, num_classes=10, input_size=227, groups=1, lrn=True, pool_kernel=3, pool_stride=2,
-                dropout=0.5, init="paper")
-
-
-def alexnet_fashion(**overrides: object) -> AlexNet:
-    """The paper's network on Fashion-MNIST (1 channel, 10 classes, 227 input, one GPU), with field overrides."""
+def fashion_config(**overrides: object) -> AlexNetConfig:
+    """The paper's configuration for Fashion-MNIST (1 channel, 10 classes, 227 input, one GPU), with field overrides."""
     fields = {f.name for f in dataclasses.fields(AlexNetConfig)}
     unknown = sorted(set(overrides) - fields)
     if unknown:
         raise ValueError(f"unknown AlexNetConfig field(s) {unknown}; valid fields are {sorted(fields)}")
-    return AlexNet(AlexNetConfig(**{**_FASHION, **overrides}))
+    return AlexNetConfig(**{"in_channels": 1, "num_classes": 10, "input_size": 227, **overrides})
+
+
+def alexnet_fashion(**overrides: object) -> AlexNet:
+    """The paper's network on Fashion-MNIST (1 channel, 10 classes, 227 input, one GPU), with field overrides."""
+    return AlexNet(fashion_config(**overrides))
 
 
 def count_parameters(model: nn.Module) -> int:

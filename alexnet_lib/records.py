@@ -149,7 +149,6 @@ class History:
     config: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
     epochs: list[dict[str, Any]] = field(default_factory=list)
-    steps: list[dict[str, Any]] = field(default_factory=list)  # evaluations logged within epochs, if asked
 
     @property
     def final_test_acc(self) -> Optional[float]:
@@ -158,8 +157,7 @@ class History:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dictionary."""
-        out = {"config": self.config, "provenance": self.provenance, "epochs": self.epochs}
-        return {**out, "steps": self.steps} if self.steps else out
+        return {"config": self.config, "provenance": self.provenance, "epochs": self.epochs}
 
     def save(self, path: Union[str, Path]) -> Path:
         """Write the history as JSON, atomically."""
@@ -170,14 +168,13 @@ class History:
         """A History from `to_dict()`'s output, checked."""
         if not isinstance(d, dict) or not isinstance(d.get("epochs"), list):
             raise ValueError(f"{where} has no 'epochs' list: not a history written by alexnet_lib")
-        for key, kind in (("config", dict), ("provenance", dict), ("steps", list)):
-            if not isinstance(d.get(key) or kind(), kind):
-                raise ValueError(f"{where}: '{key}' must be a JSON {'object' if kind is dict else 'list'}, got "
-                                 f"{type(d[key]).__name__}")
+        for key in ("config", "provenance"):
+            if not isinstance(d.get(key) or {}, dict):
+                raise ValueError(f"{where}: '{key}' must be a JSON object, got {type(d[key]).__name__}")
         if not all(isinstance(e, dict) for e in d["epochs"]):
             raise ValueError(f"{where}: every entry of 'epochs' must be an object of metrics")
         return cls(config=dict(d.get("config") or {}), provenance=dict(d.get("provenance") or {}),
-                   epochs=list(d["epochs"]), steps=list(d.get("steps") or []))
+                   epochs=list(d["epochs"]))
 
     @classmethod
     def load(cls, path: Union[str, Path]) -> "History":
@@ -232,7 +229,7 @@ def load_checkpoint(path: Union[str, Path]) -> dict[str, Any]:
         blocked = [line.strip() for line in str(e).splitlines() if "GLOBAL" in line or "Unsupported" in line]
         if blocked:  # torch names the Python object the file asked for; tensors and plain data never need one
             raise ValueError(f"checkpoint {path} asks to load Python objects beyond tensors and plain data "
-                             f"({blocked[0]}), so it was refused unread: it was not written by alexnet_lib.fit "
+                             f"({blocked[0]}), so it was refused unread: it was not written by alexnet_lib.train.fit "
                              f"or has been tampered with. Do not load it with weights_only=False; delete it and "
                              f"train again without resume") from None
         raise ValueError(f"checkpoint {path} cannot be read (UnpicklingError: {str(e).splitlines()[0]}); delete "
@@ -242,7 +239,7 @@ def load_checkpoint(path: Union[str, Path]) -> dict[str, Any]:
                          "train again without resume") from None
     missing = CHECKPOINT_KEYS - set(state) if isinstance(state, dict) else CHECKPOINT_KEYS
     if missing:
-        raise ValueError(f"checkpoint {path} lacks {sorted(missing)}: it was not written by alexnet_lib.fit")
+        raise ValueError(f"checkpoint {path} lacks {sorted(missing)}: it was not written by alexnet_lib.train.fit")
     return state
 
 

@@ -18,9 +18,10 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ._checks import check_bool, check_int
-from .devices import (PROFILES, Precision, Profile, autocast, choose_precision, choose_profile, cpu_has_bf16,  # noqa: F401
+from .devices import (PROFILES, Precision, autocast, choose_precision, choose_profile, cpu_has_bf16,  # noqa: F401
                       default_device, parse_device)
 from .metrics import accuracy, confusion_matrix
+from .model import count_parameters, init_weights
 from .recipes import RECIPES, Recipe, get_recipe, lr_at, make_optimizer  # noqa: F401
 from .records import History, load_checkpoint, provenance, remove_stale_temp_files, save_checkpoint  # noqa: F401
 
@@ -40,7 +41,12 @@ class Evaluation:
 def evaluate(model: nn.Module, loader: Iterable, num_classes: int = 10, fast: bool = True,
              device: Union[str, torch.device, None] = None) -> Evaluation:
     """Accuracy, loss and confusion matrix of `model` on every batch of `loader`, in eval mode."""
-    device = torch.device(device) if device is not None else next(model.parameters()).device
+    check_int("num_classes", num_classes, 2, 100_000)
+    check_bool("fast", fast)
+    first = next(model.parameters(), None) if isinstance(model, nn.Module) else None
+    if first is None:
+        raise ValueError(f"model={type(model).__name__} must be a torch.nn.Module with parameters to evaluate")
+    device = parse_device(device) if device is not None else first.device
     precision = choose_precision(device, fast)
     was_training = model.training
     model.eval()
@@ -115,6 +121,11 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
         check_bool(name, flag)
     if resume and overwrite:
         raise ValueError("resume=True continues the checkpoint and overwrite=True replaces it: choose one")
+    if evaluate_on is not None and not (isinstance(evaluate_on, Mapping)
+                                        and all(isinstance(k, str) for k in evaluate_on)):
+        raise ValueError(f"evaluate_on={evaluate_on!r} must be a dict of name -> loader, e.g. {{'train_eval': train}}")
+    if on_step is not None and not callable(on_step):
+        raise ValueError(f"on_step={on_step!r} must be a function of one Step that returns True to stop")
     recipe = get_recipe(recipe, lr=lr)
     device = parse_device(device)
     precision = choose_precision(device, fast)
@@ -135,7 +146,7 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
 
     history = History(
         config={"model": type(model).__name__,
-                "parameters": sum(p.numel() for p in model.parameters()),
+                "parameters": count_parameters(model),
                 "recipe": recipe.name, "recipe_settings": asdict(recipe), "profile": profile,
                 "epochs": epochs, "batch_size": getattr(train_loader, "batch_size", None),
                 "size": getattr(train_loader, "size", None),
@@ -152,9 +163,7 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
                              f"run (another --out, or --overwrite)")
 
     torch.manual_seed(seed)
-    if reinit and state is None:
-        from .model import init_weights  # the recipe's init is part of the recipe
-
+    if reinit and state is None:  # the recipe's init is part of the recipe
         init_weights(model, recipe.init)
     model.to(device)
     if precision.channels_last:
@@ -213,7 +222,7 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
             correct += (logits.detach().argmax(1) == y).sum()
             seen += y.shape[0]
             bad_now = ~torch.isfinite(loss_d)
-            first_bad = torch.where(bad_now & (first_bad < 0), torch.full_like(first_bad, step), first_bad)
+            first_bad = torch.where(bad_now & (first_bad < 0), step, first_bad)
             bar.update(1)
             if on_step is not None:
                 images_now = images + seen

@@ -534,3 +534,31 @@ def test_pool_output_size_agrees_with_pytorch(size, kernel, stride, padding, dil
 def test_layer_table_refuses_an_input_the_model_cannot_take():
     with pytest.raises(ValueError, match=r"cannot run on input_shape=\(1, 2, 2\)"):
         shapes.layer_table(torch.nn.Sequential(torch.nn.Linear(4, 2)), (1, 2, 2))
+
+
+def test_second_review_refusals():
+    """Found reading the change once more: each of these used to end in a raw traceback."""
+    from alexnet_lib import analysis as A
+    from alexnet_lib.loader import DeviceLoader
+    from alexnet_lib.train import evaluate, fit
+
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 10))
+    loader = DeviceLoader(torch.zeros(4, 2, 2, dtype=torch.uint8), torch.zeros(4, dtype=torch.long), size=2)
+    with pytest.raises(ValueError, match="device='gpu'"):
+        evaluate(net, loader, device="gpu")
+    with pytest.raises(ValueError, match="with parameters"):
+        evaluate(torch.nn.ReLU(), loader)
+    with pytest.raises(ValueError, match="num_classes='10'"):
+        evaluate(net, loader, num_classes="10")
+    with pytest.raises(ValueError, match="device='gpu'"):
+        DeviceLoader(torch.zeros(4, 2, 2, dtype=torch.uint8), torch.zeros(4, dtype=torch.long), device="gpu")
+    with pytest.raises(ValueError, match="images must be uint8"):
+        A.predict(_d2l(), [[0]])
+    with pytest.raises(ValueError, match="2-D tensors"):
+        A.nearest_neighbours([[0.0]], torch.zeros(2, 1))
+    with pytest.raises(ValueError, match="seed=1.5"):
+        activations.gradient_norms("relu", 2, 4, seed=1.5)
+    with pytest.raises(ValueError, match="evaluate_on="):
+        fit(net, loader, epochs=1, evaluate_on=[loader], device="cpu", progress=False)
+    with pytest.raises(ValueError, match="on_step="):
+        fit(net, loader, epochs=1, on_step=3, device="cpu", progress=False)
