@@ -16,13 +16,19 @@ EXPERIMENTS = ("relu_tanh", "dropout", "recipes", "lrn", "pooling")
 
 
 def _train(args: argparse.Namespace) -> int:
+    from . import distributed
     from .train import train
 
     out = Path(args.out) if args.out else Path("runs-local") / f"{args.profile or 'auto'}-{args.recipe}"
-    train(profile=args.profile, recipe=args.recipe, epochs=args.epochs, out=out, device=args.device,
-          resume=args.resume, overwrite=args.overwrite, fast=not args.no_fast, seed=args.seed, lr=args.lr,
-          progress=not args.no_progress)
-    print(f"wrote {out / 'history.json'} and {out / 'checkpoint.pt'}")
+    try:
+        train(profile=args.profile, recipe=args.recipe, epochs=args.epochs, out=out, device=args.device,
+              resume=args.resume, overwrite=args.overwrite, fast=not args.no_fast, seed=args.seed, lr=args.lr,
+              progress=not args.no_progress, minutes=args.minutes, images=args.images, dropout=args.dropout,
+              precision=args.precision)
+        if distributed.is_main():
+            print(f"wrote {out / 'history.json'} and {out / 'checkpoint.pt'}")
+    finally:
+        distributed.stop()
     return 0
 
 
@@ -78,10 +84,10 @@ def _execute(args: argparse.Namespace) -> int:
 
 
 def _student(args: argparse.Namespace) -> int:
-    from .student import make_student_notebook
+    from .student import make_student_notebooks
 
-    for nb in args.notebooks:
-        print(f"wrote {make_student_notebook(nb, args.out)}")
+    for path in make_student_notebooks(args.notebooks, args.out):
+        print(f"wrote {path}")
     return 0
 
 
@@ -89,10 +95,17 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m alexnet_lib", description="AlexNet, rebuilt: the course library.")
     sub = p.add_subparsers(dest="command", required=True)
 
-    t = sub.add_parser("train", help="train alexnet_d2l on Fashion-MNIST at 224x224")
+    t = sub.add_parser("train", help="train alexnet_d2l on Fashion-MNIST at 224x224 "
+                                     "(data-parallel under torchrun --nproc_per_node=N -m alexnet_lib train ...)")
     t.add_argument("--profile", choices=["smoke", "cpu", "full"], help="default: $ALEXNET_PROFILE, else by device")
     t.add_argument("--recipe", default="fast", choices=["fast", "paper", "d2l"])
     t.add_argument("--epochs", type=int, help="default: the profile's")
+    t.add_argument("--minutes", type=float,
+                   help="a time budget instead of epochs: measure this machine, then train as much as fits")
+    t.add_argument("--images", type=int, help="train on a class-balanced subset of this many images")
+    t.add_argument("--dropout", type=float, help="the classifier's dropout probability (default 0.5)")
+    t.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"], default="auto",
+                   help="force a numeric precision (default: the device's best; fp16 uses loss scaling)")
     t.add_argument("--lr", type=float, help="default: the recipe's")
     t.add_argument("--out", help="folder for history.json and checkpoint.pt (default runs-local/PROFILE-RECIPE)")
     t.add_argument("--resume", action="store_true", help="continue the run in OUT (a fresh run if it has none yet)")
@@ -131,7 +144,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="the training profile the chapters run (default: smoke, as CI and nbval)")
     e.set_defaults(func=_execute)
 
-    s = sub.add_parser("student", help="write student versions of chapter notebooks (solutions removed)")
+    s = sub.add_parser("student", help="write student versions of chapter notebooks with nbgrader's "
+                                       "generate_assignment (pip install nbgrader==0.9.6)")
     s.add_argument("notebooks", nargs="+")
     s.add_argument("--out", default="student", help="output folder (default: student/)")
     s.set_defaults(func=_student)

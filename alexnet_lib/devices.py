@@ -14,26 +14,31 @@ from ._checks import check_choice
 
 @dataclass(frozen=True)
 class Profile:
-    """How much data and how many epochs a run uses."""
+    """How much a run trains: a fixed number of epochs, or as many steps as fit a time budget (`minutes`)."""
 
     name: str
-    epochs: int
+    epochs: Optional[int]  # None: `minutes` decides
     batch_size: int
     train_subset: Optional[int]
     test_subset: Optional[int]
     size: int
     description: str
+    validation: int = 0  # training images held out to decide what the recipe tunes
+    minutes: Optional[float] = None
 
 
 PROFILES: dict[str, Profile] = {
     "smoke": Profile("smoke", epochs=1, batch_size=32, train_subset=640, test_subset=320, size=224,
-                     description="seconds: proves the whole path works (CI, nbval)"),
-    "cpu": Profile("cpu", epochs=2, batch_size=128, train_subset=48_000, test_subset=None, size=224,
-                   description="2 epochs over a balanced 48,000 of the 60,000 training images at 224x224, full "
-                               "test set: about 30 minutes at ~60 images/s (2 cores with bf16), over 1.5 hours "
-                               "at ~16 images/s (2 AVX2-only cores); `python -m alexnet_lib bench` measures yours"),
+                     validation=160, description="seconds: proves the whole path works (CI, nbval)"),
+    "cpu": Profile("cpu", epochs=None, minutes=30, batch_size=128, train_subset=None, test_subset=None, size=224,
+                   validation=2_000,
+                   description="30 minutes on this machine, whatever it is: measures its speed, then trains as "
+                               "many of the 58,000 training images (2,000 held out for validation) as fit, with "
+                               "the schedule planned for exactly that many steps; full test set"),
     "full": Profile("full", epochs=10, batch_size=128, train_subset=None, test_subset=None, size=224,
-                    description="a GPU: all 60,000 images, enough epochs for >= 0.92 test accuracy"),
+                    validation=5_000,
+                    description="a GPU: 10 epochs over 55,000 training images (5,000 held out for validation), "
+                                "data resident on the GPU"),
 }
 
 
@@ -98,8 +103,19 @@ def cpu_has_bf16() -> bool:
     return bool((check and check()) or (amx and amx()))
 
 
-def choose_precision(device: torch.device, fast: bool = True) -> Precision:
-    """bf16 autocast + channels_last where they help (CUDA, bf16 CPUs); fp16 + loss scaling on older GPUs."""
+#: What `precision=` may force; "auto" (or None) lets the device decide.
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+
+
+def choose_precision(device: torch.device, fast: bool = True, force: Optional[str] = None) -> Precision:
+    """bf16 autocast + channels_last where they help (CUDA, bf16 CPUs); fp16 + loss scaling on older GPUs.
+
+    `force` ("fp32", "bf16" or "fp16") overrides the choice, e.g. to try the fp16 path of a T4 on any GPU.
+    """
+    if force is not None and check_choice("precision", force, PRECISIONS) != "auto":
+        return {"fp32": Precision(None, False, False),
+                "bf16": Precision(torch.bfloat16, True, False),
+                "fp16": Precision(torch.float16, True, True)}[force]
     if not fast:
         return Precision(None, False, False)
     if device.type == "cuda":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 from pathlib import Path
-from typing import Iterator, Optional, Union
+from typing import Iterator, NamedTuple, Optional, Union
 
 import torch
 import torch.nn.functional as F
@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from ._checks import check_int
 from .data import load_fashion_mnist, normalize
 from .devices import parse_device
+from .distributed import Shard
 
 
 def _epoch_seed(seed: int, epoch: int) -> int:
@@ -20,9 +21,9 @@ def _epoch_seed(seed: int, epoch: int) -> int:
     return int.from_bytes(hashlib.sha256(f"{seed}/{epoch}".encode()).digest()[:7], "little")
 
 
-def _balanced_subset(labels: torch.Tensor, n: int, seed: int) -> torch.Tensor:
+def _balanced_subset(labels: torch.Tensor, n: int, seed: int, salt: int = -1) -> torch.Tensor:
     """`n` indices, as equal per class as the data allow (counts differ by at most one), in dataset order."""
-    g = torch.Generator().manual_seed(_epoch_seed(seed, -1))
+    g = torch.Generator().manual_seed(_epoch_seed(seed, salt))
     classes = torch.unique(labels)
     class_rank = torch.empty(int(classes.max()) + 1, dtype=torch.int64)
     class_rank[classes] = torch.randperm(len(classes), generator=g)  # which classes get the remainder
@@ -45,12 +46,15 @@ class DeviceLoader:
     Yields (images float32 (B, 1, size, size), labels int64 (B,)). The order of an epoch depends only on
     (seed, epoch): call `set_epoch(e)` before iterating; iterating does not advance the epoch, so a
     resumed run sees exactly the batches of an uninterrupted one. `subset=n` keeps a fixed, seeded,
-    class-balanced sample of n images (per-class counts differ by at most one).
+    class-balanced sample of n images (per-class counts differ by at most one). Under torchrun, `shard`
+    makes each process yield only its share of every global batch (items rank, rank + world, ...), cut
+    from the one seeded order all processes share; `len()` and `num_images` stay global.
     """
 
     def __init__(self, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 128, size: int = 224,
                  shuffle: bool = False, seed: int = 0, device: Union[str, torch.device] = "cpu",
-                 subset: Optional[int] = None, drop_last: bool = False, channels_last: bool = False) -> None:
+                 subset: Optional[int] = None, drop_last: bool = False, channels_last: bool = False,
+                 shard: Shard = Shard()) -> None:
         if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8 or images.dim() != 3:
             got = (f"{images.dtype} tensor of shape {tuple(images.shape)}" if isinstance(images, torch.Tensor)
                    else type(images).__name__)
@@ -76,7 +80,10 @@ class DeviceLoader:
             raise ValueError(f"drop_last=True with batch_size={self.batch_size} and only {subset or len(images)} "
                              f"images gives no batches: lower batch_size or set drop_last=False")
         self.device = parse_device(device)
+        if not isinstance(shard, Shard):
+            raise ValueError(f"shard={shard!r} must be an alexnet_lib.distributed.Shard(rank, world)")
         self.shuffle, self.seed, self.drop_last, self.channels_last = shuffle, seed, drop_last, channels_last
+        self.shard = shard
         self.epoch = 0
         if subset is not None and subset < len(images):
             idx = _balanced_subset(labels.cpu(), subset, seed)
@@ -109,25 +116,32 @@ class DeviceLoader:
             x = x.contiguous(memory_format=torch.channels_last)
         return x
 
+    def global_batch(self, i: int) -> int:
+        """How many images batch `i` holds across all processes (the last one may be short)."""
+        return min(self.batch_size, self.num_images - i * self.batch_size)
+
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        """Yield (images, labels) batches of the current epoch."""
-        order = None
+        """Yield (images, labels) batches of the current epoch (this process's share of each, under torchrun)."""
         if self.shuffle:
-            # A CPU generator gives the same order on every device; the indices then move once per epoch.
+            # A CPU generator gives the same order on every device and in every process; it moves once per epoch.
             g = torch.Generator().manual_seed(_epoch_seed(self.seed, self.epoch))
             order = torch.randperm(self.num_images, generator=g).to(self.device)
+        else:
+            order = torch.arange(self.num_images, device=self.device)
+        rank, world = self.shard.rank, self.shard.world
         for start in range(0, len(self) * self.batch_size, self.batch_size):
             stop = min(start + self.batch_size, self.num_images)
-            if order is None:
+            if world == 1 and not self.shuffle:
                 x, y = self.images[start:stop], self.labels[start:stop]
             else:
-                idx = order[start:stop]
+                idx = order[start + rank:stop:world]
                 x, y = self.images[idx], self.labels[idx]
             yield self._transform(x), y
 
     def __repr__(self) -> str:
         return (f"DeviceLoader({self.num_images} images, batch_size={self.batch_size}, size={self.size}, "
-                f"shuffle={self.shuffle}, seed={self.seed}, epoch={self.epoch}, device={self.device})")
+                f"shuffle={self.shuffle}, seed={self.seed}, epoch={self.epoch}, device={self.device}"
+                + (f", shard={self.shard.rank}/{self.shard.world})" if self.shard.world > 1 else ")"))
 
 
 def fashion_mnist_loaders(batch_size: int = 128, size: int = 224, device: Union[str, torch.device] = "cpu",
@@ -135,8 +149,50 @@ def fashion_mnist_loaders(batch_size: int = 128, size: int = 224, device: Union[
                           root: Union[str, Path, None] = None, channels_last: bool = False
                           ) -> tuple[DeviceLoader, DeviceLoader, tuple[str, ...]]:
     """Train (shuffled) and test (in order) DeviceLoaders on Fashion-MNIST, and the class names."""
+    s = fashion_mnist_splits(batch_size, size, device, 0, train_subset, test_subset, seed, root, channels_last)
+    return s.train, s.test, s.classes
+
+
+#: The validation split is carved with this seed whatever the run's seed, so every seed and every arm of
+#: an experiment is judged on the same images.
+VALIDATION_SEED = 0
+
+
+class Splits(NamedTuple):
+    """Training, validation (carved from the training set; None if not asked for) and test loaders."""
+
+    train: DeviceLoader
+    val: Optional[DeviceLoader]
+    test: DeviceLoader
+    classes: tuple[str, ...]
+
+
+def validation_indices(labels: torch.Tensor, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Split the training set: (indices kept for training, `n` class-balanced validation indices), disjoint."""
+    check_int("validation", n, 1, len(labels) - 1, hint=" (it is carved from the training set)")
+    val = _balanced_subset(labels, n, VALIDATION_SEED, salt=-2)
+    keep = torch.ones(len(labels), dtype=torch.bool)
+    keep[val] = False
+    return keep.nonzero().squeeze(1), val
+
+
+def fashion_mnist_splits(batch_size: int = 128, size: int = 224, device: Union[str, torch.device] = "cpu",
+                         validation: int = 0, train_subset: Optional[int] = None, test_subset: Optional[int] = None,
+                         seed: int = 0, root: Union[str, Path, None] = None, channels_last: bool = False,
+                         shard: Shard = Shard()) -> Splits:
+    """Fashion-MNIST as training, validation (`validation` images held out of training) and test loaders.
+
+    Anything a run tunes (the `paper` recipe's plateau, a learning rate) reads the validation split, never
+    the test set. `train_subset` is then drawn from the images left for training.
+    """
     data = load_fashion_mnist(root)
-    common = dict(batch_size=batch_size, size=size, device=device, seed=seed, channels_last=channels_last)
-    train = DeviceLoader(data.train_images, data.train_labels, shuffle=True, subset=train_subset, **common)
+    common = dict(batch_size=batch_size, size=size, device=device, seed=seed, channels_last=channels_last,
+                  shard=shard)
+    images, labels, val = data.train_images, data.train_labels, None
+    if validation:
+        keep, held = validation_indices(labels, validation)
+        val = DeviceLoader(images[held], labels[held], shuffle=False, **common)
+        images, labels = images[keep], labels[keep]
+    train = DeviceLoader(images, labels, shuffle=True, subset=train_subset, **common)
     test = DeviceLoader(data.test_images, data.test_labels, shuffle=False, subset=test_subset, **common)
-    return train, test, data.classes
+    return Splits(train, val, test, data.classes)

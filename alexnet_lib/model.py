@@ -292,10 +292,10 @@ def alexnet_torchvision(num_classes: int = 1000) -> AlexNet:
                                  conv1_padding=2, lrn=False, avgpool=6, dropout_before_linear=True, init="torch"))
 
 
-def alexnet_d2l(num_classes: int = 10, in_channels: int = 1) -> AlexNet:
+def alexnet_d2l(num_classes: int = 10, in_channels: int = 1, dropout: float = 0.5) -> AlexNet:
     """Dive into Deep Learning's Fashion-MNIST AlexNet: 1x224x224 input, no LRN, 6400 flat features."""
     return AlexNet(AlexNetConfig(in_channels=in_channels, num_classes=num_classes, input_size=224,
-                                 conv1_padding=1, lrn=False, init="xavier"))
+                                 conv1_padding=1, lrn=False, init="xavier", dropout=dropout))
 
 
 def fashion_config(**overrides: object) -> AlexNetConfig:

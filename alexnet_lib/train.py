@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 from ._checks import check_bool, check_int
 from .devices import (PROFILES, Precision, autocast, choose_precision, choose_profile, cpu_has_bf16,  # noqa: F401
                       default_device, parse_device)
+from .distributed import current_shard, is_main, max_across, sum_across
 from .metrics import accuracy, confusion_matrix
 from .model import count_parameters, init_weights
 from .recipes import RECIPES, Recipe, get_recipe, lr_at, make_optimizer  # noqa: F401
@@ -39,22 +40,25 @@ class Evaluation:
 
 @torch.no_grad()
 def evaluate(model: nn.Module, loader: Iterable, num_classes: int = 10, fast: bool = True,
-             device: Union[str, torch.device, None] = None) -> Evaluation:
-    """Accuracy, loss and confusion matrix of `model` on every batch of `loader`, in eval mode."""
+             device: Union[str, torch.device, None] = None, precision: Optional[str] = None) -> Evaluation:
+    """Accuracy, loss and confusion matrix of `model` on every batch of `loader`, in eval mode.
+
+    A loader sharded across torchrun's processes is evaluated a share per process and the counts summed.
+    """
     check_int("num_classes", num_classes, 2, 100_000)
     check_bool("fast", fast)
     first = next(model.parameters(), None) if isinstance(model, nn.Module) else None
     if first is None:
         raise ValueError(f"model={type(model).__name__} must be a torch.nn.Module with parameters to evaluate")
     device = parse_device(device) if device is not None else first.device
-    precision = choose_precision(device, fast)
+    numerics = choose_precision(device, fast, precision)
     was_training = model.training
     model.eval()
     confusion = torch.zeros(num_classes, num_classes, dtype=torch.long, device=device)
     loss_sum = torch.zeros((), dtype=torch.float64, device=device)
     try:
         for x, y in loader:
-            with autocast(device, precision):
+            with autocast(device, numerics):
                 logits = model(x)
             if logits.shape[-1] != num_classes:
                 raise ValueError(f"the model gives {logits.shape[-1]} class scores but num_classes={num_classes}")
@@ -62,6 +66,9 @@ def evaluate(model: nn.Module, loader: Iterable, num_classes: int = 10, fast: bo
             confusion += confusion_matrix(y, logits.argmax(1), num_classes, check=False)
     finally:
         model.train(was_training)
+    if getattr(getattr(loader, "shard", None), "world", 1) > 1:
+        sum_across(confusion)
+        sum_across(loss_sum)
     confusion = confusion.cpu()
     if int(confusion.sum()) == 0:
         raise ValueError("evaluate() got an empty loader: give it at least one batch")
@@ -104,16 +111,24 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
         checkpoint: Union[str, Path, None] = None, resume: bool = False, overwrite: bool = False,
         reinit: bool = True, profile: Optional[str] = None, progress: bool = True, num_classes: int = 10,
         evaluate_on: Optional[Mapping[str, Any]] = None, on_step: Optional[Callable[[Step], bool]] = None,
+        max_steps: Optional[int] = None, precision: Optional[str] = None,
         extra_config: Optional[dict[str, Any]] = None) -> History:
     """Train `model` on `train_loader` for `epochs`, evaluating on `test_loader` after each epoch.
 
     The loaders are `alexnet_lib.loader.DeviceLoader`s (anything iterable with `set_epoch`, `num_images`
     and `batch_size` works). `evaluate_on` names more loaders to evaluate (in eval mode) at each epoch end,
-    recorded as `<name>_acc` and `<name>_loss`. `on_step` sees every step and stops training by returning
-    True. With `checkpoint`, the state is written atomically at each epoch end; `resume=True` continues
+    recorded as `<name>_acc` and `<name>_loss`; the `paper` recipe's plateau watches `val_acc` when one of
+    them is named "val" (a split of the training set), else the test accuracy. `on_step` sees every step
+    and stops training by returning True. `max_steps` ends the run after that many steps (the schedule is
+    planned for exactly that many); `precision` forces "fp32", "bf16" or "fp16" instead of the device's
+    choice. With `checkpoint`, the state is written atomically at each epoch end; `resume=True` continues
     from it and reproduces the uninterrupted run (or starts fresh if there is none yet), and refuses if
     the settings differ from the checkpoint's. An existing checkpoint is never replaced unless `resume`
     or `overwrite`.
+
+    Under torchrun (see `alexnet_lib.distributed`) the loaders are sharded, the model is wrapped in
+    DistributedDataParallel, every loss is normalised by the global batch, so N processes take the same
+    steps as one process with the same batch, and only rank 0 prints and writes the checkpoint.
     """
     check_int("epochs", epochs, 1, 10_000)
     check_int("seed", seed, 0)
@@ -128,10 +143,18 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
         raise ValueError(f"on_step={on_step!r} must be a function of one Step that returns True to stop")
     recipe = get_recipe(recipe, lr=lr)
     device = parse_device(device)
-    precision = choose_precision(device, fast)
+    numerics = choose_precision(device, fast, precision)
     steps_per_epoch = len(train_loader)
     if steps_per_epoch < 1:
         raise ValueError("train_loader yields no batches: give it at least one image")
+    total_steps = steps_per_epoch * epochs
+    if max_steps is not None:
+        total_steps = min(total_steps, check_int("max_steps", max_steps, 1))
+    shard = current_shard()
+    if shard.world > 1 and getattr(getattr(train_loader, "shard", None), "world", 1) != shard.world:
+        raise ValueError(f"this process is one of {shard.world} under torchrun, but train_loader is not sharded "
+                         f"across them: build it with shard=alexnet_lib.distributed.current_shard()")
+    progress = progress and shard.rank == 0
     ckpt_path = Path(checkpoint) if checkpoint is not None else None
     if resume and ckpt_path is None:
         raise ValueError("resume=True needs checkpoint=PATH: the file a previous fit() wrote")
@@ -152,7 +175,9 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
                 "size": getattr(train_loader, "size", None),
                 "train_images": getattr(train_loader, "num_images", None),
                 "test_images": getattr(test_loader, "num_images", None) if test_loader is not None else None,
-                "seed": seed, "precision": precision.label, "reinit": reinit, **(extra_config or {})},
+                "seed": seed, "precision": numerics.label, "reinit": reinit,
+                **({"max_steps": total_steps} if max_steps is not None else {}),
+                **({"processes": shard.world} if shard.world > 1 else {}), **(extra_config or {})},
         provenance=provenance(device),
     )
     if state is not None:
@@ -166,11 +191,10 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
     if reinit and state is None:  # the recipe's init is part of the recipe
         init_weights(model, recipe.init)
     model.to(device)
-    if precision.channels_last:
+    if numerics.channels_last:
         model.to(memory_format=torch.channels_last)
     optimizer = make_optimizer(model, recipe)
-    scaler = torch.amp.GradScaler(device.type) if precision.grad_scaler else None
-    total_steps = steps_per_epoch * epochs
+    scaler = torch.amp.GradScaler(device.type) if numerics.grad_scaler else None
     plateau = (torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=0.1, patience=0)
                if recipe.schedule == "plateau" else None)
     start_epoch = 0
@@ -183,14 +207,23 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
         history.epochs = state["history"]["epochs"]
         history.provenance = {**history.provenance, "resumed_after_epoch": state["epoch"] + 1}
         start_epoch = state["epoch"] + 1
+    net = model
+    if shard.world > 1:
+        from torch.nn.parallel import DistributedDataParallel
 
-    model.train()
+        net = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+
+    net.train()
     seconds = sum(e.get("train_seconds", 0.0) for e in history.epochs)
     images = start_epoch * getattr(train_loader, "num_images", 0)
     stopped = False
     for epoch in range(start_epoch, epochs):
+        if epoch * steps_per_epoch >= total_steps:
+            break
         if hasattr(train_loader, "set_epoch"):
             train_loader.set_epoch(epoch)
+        if shard.world > 1:  # each process its own dropout masks, reproducible on --resume
+            torch.manual_seed(seed * 1_000_003 + epoch * 1_009 + shard.rank)
         loss_sum = torch.zeros((), dtype=torch.float64, device=device)
         correct = torch.zeros((), dtype=torch.long, device=device)
         seen = 0
@@ -203,11 +236,19 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
             if recipe.schedule == "onecycle":
                 for g in optimizer.param_groups:
                     g["lr"] = lr_at(recipe, step, total_steps)
-            if precision.channels_last:
+            if numerics.channels_last:
                 x = x.contiguous(memory_format=torch.channels_last)  # no-op when the loader did it
-            with autocast(device, precision):
-                logits = model(x)
-                loss = F.cross_entropy(logits.float(), y, label_smoothing=recipe.label_smoothing)
+            with autocast(device, numerics):
+                logits = net(x)
+                if shard.world > 1:
+                    # DDP averages gradients over processes; a sum over this shard scaled by world / global
+                    # batch makes that average the gradient of the global batch's mean loss, even for a
+                    # short last batch split unevenly.
+                    local = F.cross_entropy(logits.float(), y, label_smoothing=recipe.label_smoothing,
+                                            reduction="sum")
+                    loss = local * (shard.world / train_loader.global_batch(i))
+                else:
+                    loss = F.cross_entropy(logits.float(), y, label_smoothing=recipe.label_smoothing)
             optimizer.zero_grad(set_to_none=True)
             if scaler is not None:
                 scaler.scale(loss).backward()
@@ -217,7 +258,7 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
                 loss.backward()
                 optimizer.step()
             # Accumulate on the device; the host reads these only every CHECK_EVERY steps.
-            loss_d = loss.detach()
+            loss_d = loss.detach() if shard.world == 1 else local.detach() / max(1, y.shape[0])
             loss_sum += loss_d.double() * y.shape[0]
             correct += (logits.detach().argmax(1) == y).sum()
             seen += y.shape[0]
@@ -228,11 +269,18 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
                 images_now = images + seen
                 stopped = bool(on_step(Step(step + 1, epoch, images_now, seconds + time.perf_counter() - t0,
                                             loss_d, logits.detach(), y)))
-            if (i + 1) % CHECK_EVERY == 0 or i + 1 == steps_per_epoch or stopped:
-                _stop_if_nonfinite(int(first_bad), recipe)
-            if stopped:
+                if shard.world > 1:  # one process asking to stop stops them all, at the same step
+                    stopped = bool(max_across(torch.tensor(int(stopped), device=device)))
+            planned_end = step + 1 == total_steps
+            if (i + 1) % CHECK_EVERY == 0 or i + 1 == steps_per_epoch or stopped or planned_end:
+                _stop_if_nonfinite(int(max_across(first_bad)), recipe)
+            if stopped or planned_end:
                 break
         train_seconds = time.perf_counter() - t0
+        seen_t = sum_across(torch.tensor([seen], dtype=torch.float64, device=device))
+        sum_across(loss_sum)
+        sum_across(correct)
+        seen = int(seen_t.item())
         seconds += train_seconds
         images += seen
         record = {"epoch": epoch + 1, "steps": epoch * steps_per_epoch + i + 1,
@@ -240,19 +288,20 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
                   "lr": optimizer.param_groups[0]["lr"], "train_seconds": train_seconds,
                   "images_per_s": seen / train_seconds}
         if test_loader is not None:
-            ev = evaluate(model, test_loader, num_classes=num_classes, fast=fast, device=device)
+            ev = evaluate(model, test_loader, num_classes=num_classes, fast=fast, device=device, precision=precision)
             record["test_acc"], record["test_loss"] = ev.accuracy, ev.loss
-            if plateau is not None:
-                plateau.step(ev.accuracy)
         for name, loader in (evaluate_on or {}).items():
-            ev = evaluate(model, loader, num_classes=num_classes, fast=fast, device=device)
+            ev = evaluate(model, loader, num_classes=num_classes, fast=fast, device=device, precision=precision)
             record[f"{name}_acc"], record[f"{name}_loss"] = ev.accuracy, ev.loss
+        watched = record.get("val_acc", record.get("test_acc"))
+        if plateau is not None and watched is not None:
+            plateau.step(watched)
         record["seconds"] = time.perf_counter() - t0
         bar.set_postfix(loss=f"{record['train_loss']:.3f}", acc=f"{record['train_acc']:.3f}",
                         test=f"{record.get('test_acc', float('nan')):.3f}")
         bar.close()
         history.epochs.append(record)
-        if ckpt_path is not None and not stopped:  # a part-epoch must not pass for a whole one on resume
+        if ckpt_path is not None and not stopped and is_main():  # a part-epoch must not pass for a whole one
             save_checkpoint({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                              "plateau": plateau.state_dict() if plateau is not None else None,
                              "rng": torch.get_rng_state(), "epoch": epoch,
@@ -277,37 +326,60 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
           out: Union[str, Path, None] = None, model: Optional[nn.Module] = None,
           device: Union[str, torch.device, None] = None, resume: bool = False, overwrite: bool = False,
           fast: bool = True, seed: int = 0, lr: Optional[float] = None, root: Union[str, Path, None] = None,
-          progress: bool = True, verbose: bool = True) -> tuple[nn.Module, History]:
+          progress: bool = True, verbose: bool = True, minutes: Optional[float] = None,
+          images: Optional[int] = None, dropout: Optional[float] = None,
+          precision: Optional[str] = None) -> tuple[nn.Module, History]:
     """Train an AlexNet on Fashion-MNIST at 224x224 with a profile chosen by device; print the settings.
 
+    `minutes` (or a profile with a budget, as `cpu`) sizes the run to that much wall-clock time on this
+    machine: a few timed steps measure its speed, then the number of steps (and the learning-rate
+    schedule with it) is planned to fill the budget; the plan and its predicted end are printed. `images`
+    trains on a class-balanced subset of that many; `dropout` sets the classifier's dropout (default 0.5).
+    The profile's validation images are held out of training and evaluated as `val_acc` each epoch.
+    Under torchrun, the processes train data-parallel and rank 0 alone prints and writes.
+
     With `out`, writes `out/history.json` and `out/checkpoint.pt` (atomically); a folder that already holds
-    a run is refused unless `resume` (continue it) or `overwrite` (replace it).
+    a run is refused unless `resume` (continue it, with its plan) or `overwrite` (replace it).
     """
-    from .loader import fashion_mnist_loaders
+    from . import distributed
+    from .budget import measure, plan_budget
+    from .loader import fashion_mnist_splits
     from .model import alexnet_d2l
 
-    device = parse_device(device)
+    t_start = time.perf_counter()
+    shard, device = distributed.start(parse_device(device))
+    main = shard.rank == 0
+    verbose = verbose and main
     prof = choose_profile(profile, device)
+    if minutes is not None and epochs is not None:
+        raise ValueError("give minutes (a time budget) or epochs (a fixed length), not both")
+    budget = minutes if minutes is not None else (prof.minutes if epochs is None else None)
     n_epochs = check_int("epochs", epochs, 1, 10_000) if epochs is not None else prof.epochs
+    if images is not None:
+        check_int("images", images, 1, hint=" (training images, drawn class-balanced)")
     rec = get_recipe(recipe, lr=lr)
-    precision = choose_precision(device, fast)
+    numerics = choose_precision(device, fast, precision)
     out_dir = Path(out) if out is not None else None
+    ckpt = out_dir / "checkpoint.pt" if out_dir is not None else None
     if out_dir is not None:
         if out_dir.exists() and not out_dir.is_dir():
             raise ValueError(f"out={str(out_dir)!r} is a file; give a folder for history.json and checkpoint.pt")
         if resume and overwrite:
             raise ValueError("resume continues the run in out and overwrite replaces it: choose one")
-        if not (resume or overwrite) and ((out_dir / "history.json").exists() or (out_dir / "checkpoint.pt").exists()):
+        if not (resume or overwrite) and ((out_dir / "history.json").exists() or ckpt.exists()):
             raise ValueError(f"{out_dir} already holds a run; continue it with resume=True (--resume), replace it "
                              f"with overwrite=True (--overwrite), or choose another folder")
     check_int("seed", seed, 0)
+    if model is not None and dropout is not None:
+        raise ValueError("dropout= sets the dropout of the default alexnet_d2l; with your own model, set it there")
     model_name = type(model).__name__ if model is not None else "alexnet_d2l"
     if model is None:
-        model = alexnet_d2l()
-    train_loader, test_loader, classes = fashion_mnist_loaders(
-        batch_size=prof.batch_size, size=prof.size, device=device, train_subset=prof.train_subset,
-        test_subset=prof.test_subset, seed=seed, root=root, channels_last=precision.channels_last)
-    if out_dir is not None:
+        model = alexnet_d2l(dropout=0.5 if dropout is None else dropout)
+    splits = fashion_mnist_splits(
+        batch_size=prof.batch_size, size=prof.size, device=device, validation=prof.validation,
+        train_subset=images if images is not None else prof.train_subset, test_subset=prof.test_subset,
+        seed=seed, root=root, channels_last=numerics.channels_last, shard=shard)
+    if out_dir is not None and main:
         try:  # find an unwritable folder now, not after an epoch of training
             out_dir.mkdir(parents=True, exist_ok=True)
             tempfile.TemporaryFile(dir=out_dir).close()
@@ -315,15 +387,42 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
             raise ValueError(f"out={str(out_dir)!r} cannot be written ({e.strerror or e}); choose a folder you "
                              f"can write") from None
         remove_stale_temp_files(out_dir)
+    val_images = splits.val.num_images if splits.val is not None else 0
     if verbose:
-        print(f"profile {prof.name} ({prof.description}) · device {device} ({provenance(device)['device_name']})\n"
-              f"{train_loader.num_images} train / {test_loader.num_images} test images at {prof.size}x{prof.size}"
-              f" · batch {prof.batch_size} · {n_epochs} epoch(s) · recipe {rec.name} · {precision.label}")
-    history = fit(model, train_loader, test_loader, epochs=n_epochs, recipe=rec, device=device, fast=fast,
-                  seed=seed, checkpoint=out_dir / "checkpoint.pt" if out_dir else None, resume=resume,
-                  overwrite=overwrite, profile=prof.name, progress=progress, extra_config={"model": model_name})
-    if out_dir is not None:
+        print(f"profile {prof.name} ({prof.description}) · device {device} ({provenance(device)['device_name']})"
+              + (f" · {shard.world} processes" if shard.world > 1 else "") + "\n"
+              f"{splits.train.num_images} train / {val_images} validation / {splits.test.num_images} test images "
+              f"at {prof.size}x{prof.size} · batch {prof.batch_size} · recipe {rec.name} · {numerics.label}")
+    plan, max_steps = None, None
+    if budget is not None:
+        saved = load_checkpoint(ckpt)["history"]["config"] if resume and ckpt is not None and ckpt.exists() else None
+        if saved is not None and "budget" in saved:  # a resumed run keeps the plan it was started with
+            plan, max_steps, n_epochs = saved["budget"], saved["budget"]["steps"], saved["epochs"]
+            if verbose:
+                print(f"resuming the planned run: {max_steps} steps over {n_epochs} epoch(s)")
+        else:
+            speeds = measure(model, splits.train, splits.test, rec, device, numerics)
+            made = plan_budget(budget, speeds, len(splits.train), prof.batch_size, splits.train.num_images,
+                               val_images + splits.test.num_images, spent_seconds=time.perf_counter() - t_start)
+            plan, max_steps, n_epochs = made.to_dict(), made.steps, made.epochs
+            if verbose:
+                print(made.text())
+    elif verbose:
+        print(f"{n_epochs} epoch(s)")
+    history = fit(model, splits.train, splits.test, epochs=n_epochs, recipe=rec, device=device, fast=fast,
+                  seed=seed, checkpoint=ckpt, resume=resume, overwrite=overwrite, profile=prof.name,
+                  progress=progress, evaluate_on={"val": splits.val} if splits.val is not None else None,
+                  max_steps=max_steps, precision=precision,
+                  extra_config={"model": model_name, **({"dropout": dropout} if dropout is not None else {}),
+                                **({"budget": plan} if plan is not None else {})})
+    wall = time.perf_counter() - t_start
+    history.provenance["wall_seconds"] = wall
+    if budget is not None:
+        history.provenance["budget_seconds"] = budget * 60
+    if out_dir is not None and main:
         history.save(out_dir / "history.json")
     if verbose:
         print(history.summary())
+        if budget is not None:
+            print(f"took {wall / 60:.1f} min of the {budget:g}-minute budget ({wall / (budget * 60):.0%})")
     return model, history

@@ -79,7 +79,10 @@ def test_choose_profile_order_and_no_ci_sniffing(monkeypatch):
 def test_profiles_train_at_224_with_growing_budgets():
     p = T.PROFILES
     assert all(x.size == 224 for x in p.values())
-    assert p["smoke"].train_subset < p["cpu"].train_subset and p["full"].train_subset is None
+    assert p["smoke"].train_subset == 640 and p["smoke"].epochs == 1 and p["smoke"].minutes is None
+    assert p["cpu"].minutes == 30 and p["cpu"].epochs is None  # a time budget on whatever machine runs it
+    assert p["full"].train_subset is None and p["full"].epochs == 10
+    assert 0 < p["smoke"].validation < p["cpu"].validation < p["full"].validation  # held out of training
 
 
 def test_parse_device(monkeypatch):
@@ -106,6 +109,20 @@ def test_precision_follows_the_device():
         assert (torch.ones(2, 2) @ torch.ones(2, 2)).dtype == torch.float32
     with T.autocast(cpu, T.Precision(torch.bfloat16, False, False)):
         assert (torch.ones(2, 2) @ torch.ones(2, 2)).dtype == torch.bfloat16
+
+
+def test_precision_can_be_forced_and_fp16_trains_with_loss_scaling():
+    cpu = torch.device("cpu")
+    assert T.choose_precision(cpu, force="fp16") == T.Precision(torch.float16, True, True)
+    assert T.choose_precision(cpu, force="bf16") == T.Precision(torch.bfloat16, True, False)
+    assert T.choose_precision(cpu, force="fp32") == T.Precision(None, False, False)
+    assert T.choose_precision(cpu, force="auto") == T.choose_precision(cpu)
+    with pytest.raises(ValueError, match="precision='fp8' is not valid; choose one of 'auto', 'fp32', 'bf16', 'fp16'"):
+        T.choose_precision(cpu, force="fp8")
+    # The path a T4 takes (fp16 autocast + GradScaler), forced on the CPU: it must still learn.
+    model, h = fit(epochs=3, precision="fp16", recipe="d2l", lr=0.1)
+    assert h.config["precision"] == "fp16 autocast + channels_last"
+    assert h.epochs[-1]["train_loss"] < h.epochs[0]["train_loss"] and h.final_test_acc > 0.3
 
 
 # ----------------------------------------------------------------------------- recipes and schedule
@@ -394,9 +411,13 @@ def test_cli_train_passes_every_option_through(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(T, "train", lambda **kwargs: calls.append(kwargs))
     out = tmp_path / "run"
     assert main(["train", "--profile", "smoke", "--recipe", "paper", "--epochs", "3", "--lr", "0.02", "--out", str(out),
-                 "--overwrite", "--device", "cpu", "--seed", "4", "--no-fast", "--no-progress"]) == 0
+                 "--overwrite", "--device", "cpu", "--seed", "4", "--no-fast", "--no-progress", "--images", "96",
+                 "--dropout", "0", "--precision", "fp16"]) == 0
     assert calls == [dict(profile="smoke", recipe="paper", epochs=3, out=out, device="cpu", resume=False,
-                          overwrite=True, fast=False, seed=4, lr=0.02, progress=False)]
+                          overwrite=True, fast=False, seed=4, lr=0.02, progress=False, minutes=None, images=96,
+                          dropout=0.0, precision="fp16")]
+    assert main(["train", "--minutes", "2.5", "--out", str(out)]) == 0
+    assert calls[-1]["minutes"] == 2.5 and calls[-1]["epochs"] is None and calls[-1]["precision"] == "auto"
     assert f"wrote {out / 'history.json'} and {out / 'checkpoint.pt'}" in capsys.readouterr().out
     monkeypatch.chdir(tmp_path)
     assert main(["train", "--resume"]) == 0

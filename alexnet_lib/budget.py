@@ -1,0 +1,181 @@
+"""A time budget instead of a fixed size: measure this machine's speed, then plan a run that fills N minutes.
+
+`measure` times a few training steps and one evaluation batch on a copy of the model; `plan_budget` turns
+those speeds into a number of steps (and so images and epochs) for which the learning-rate schedule is
+then planned, leaving time for the evaluations at each epoch's end.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any, Optional
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ._checks import check_int, check_number
+from .devices import Precision, autocast
+from .distributed import current_shard, max_across
+from .recipes import Recipe, make_optimizer
+
+
+@dataclass(frozen=True)
+class Speeds:
+    """What `measure` found: seconds per training step (global batch) and evaluated images per second."""
+
+    seconds_per_step: float
+    eval_images_per_s: float
+    warmup_seconds: float  # what measuring itself cost
+
+
+def _wait(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def measure(model: nn.Module, train_loader: Any, eval_loader: Any, recipe: Recipe, device: torch.device,
+            precision: Precision, steps: int = 3) -> Speeds:
+    """Time `steps` training steps (after one untimed) and one evaluation batch, on a copy of `model`."""
+    check_int("steps", steps, 1, 100)
+    t_start = time.perf_counter()
+    net = copy.deepcopy(model).to(device)
+    if precision.channels_last:
+        net.to(memory_format=torch.channels_last)
+    shard = current_shard()
+    if shard.world > 1:  # the gradient all-reduce is part of a step's cost
+        from torch.nn.parallel import DistributedDataParallel
+
+        net = DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda" else None)
+    optimizer = make_optimizer(net, recipe)
+    scaler = torch.amp.GradScaler(device.type) if precision.grad_scaler else None
+    net.train()
+    batches = iter(train_loader)
+    times = []
+    for i in range(steps + 1):  # the first step pays for kernel selection and memory growth
+        try:
+            x, y = next(batches)
+        except StopIteration:
+            batches = iter(train_loader)
+            x, y = next(batches)
+        _wait(device)
+        t0 = time.perf_counter()
+        with autocast(device, precision):
+            loss = F.cross_entropy(net(x).float(), y)
+        optimizer.zero_grad(set_to_none=True)
+        if scaler is not None:
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+        else:
+            loss.backward()
+            optimizer.step()
+        loss.item()  # waits for the device
+        if i:
+            times.append(time.perf_counter() - t0)
+    step_seconds = sorted(times)[len(times) // 2]  # the median resists one slow step
+    net.eval()
+    x, _ = next(iter(eval_loader))
+    eval_rate = float("inf")
+    with torch.no_grad():
+        for i in range(2):
+            _wait(device)
+            t0 = time.perf_counter()
+            with autocast(device, precision):
+                net(x).float().sum().item()
+            if i:
+                eval_rate = x.shape[0] / max(time.perf_counter() - t0, 1e-9)
+    del net, optimizer
+    # Every process must plan the same run: plan for the slowest one.
+    worst = max_across(torch.tensor([step_seconds, 1.0 / eval_rate], dtype=torch.float64, device=device)).tolist()
+    if shard.world > 1:
+        worst[1] /= shard.world  # each process evaluates 1/world of the images
+    return Speeds(worst[0], 1.0 / worst[1], time.perf_counter() - t_start)
+
+
+#: Each epoch's end costs more than its evaluations: the checkpoint is written (the weights and the momentum,
+#: ~375 MB for alexnet_d2l) and the first steps after evaluating run slower. Measured on a 2-core CPU it came
+#: to about three steps' time, which the plan sets aside per epoch.
+EPOCH_END_STEPS = 3
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A run sized to a time budget: how many steps, and what the budget goes on."""
+
+    minutes: float
+    steps: int
+    epochs: int
+    steps_per_epoch: int
+    batch_size: int
+    train_images: int  # images in one epoch
+    seconds_per_step: float
+    eval_images_per_epoch: int
+    eval_images_per_s: float
+    spent_seconds: float  # already gone when the plan was made (data, measuring)
+
+    @property
+    def images(self) -> int:
+        """Training images the run will see (the last batch of an epoch may be short)."""
+        full, rest = divmod(self.steps, self.steps_per_epoch)
+        return full * self.train_images + min(rest * self.batch_size, self.train_images)
+
+    @property
+    def train_seconds(self) -> float:
+        """Predicted seconds of training steps."""
+        return self.steps * self.seconds_per_step
+
+    @property
+    def eval_seconds(self) -> float:
+        """Predicted seconds of each epoch's end: its evaluations, checkpoint and slower restart."""
+        return self.epochs * (self.eval_images_per_epoch / self.eval_images_per_s
+                              + EPOCH_END_STEPS * self.seconds_per_step)
+
+    @property
+    def predicted_seconds(self) -> float:
+        """The whole run as planned, measuring included."""
+        return self.spent_seconds + self.train_seconds + self.eval_seconds
+
+    def text(self, started: Optional[datetime] = None) -> str:
+        """The plan in two lines, with the predicted end as a clock time."""
+        started = started or datetime.now()
+        end = started + timedelta(seconds=self.predicted_seconds)
+        return (f"budget {self.minutes:g} min: measured {self.seconds_per_step:.2f} s per step of {self.batch_size} "
+                f"({self.batch_size / self.seconds_per_step:.1f} images/s), evaluation {self.eval_images_per_s:.0f} "
+                f"images/s\nplan: {self.steps} steps = {self.images:,} images ({self.images / self.train_images:.2f} "
+                f"epochs of {self.train_images:,}), learning-rate schedule planned for {self.steps} steps; "
+                f"{self.train_seconds / 60:.1f} min training + {self.eval_seconds / 60:.1f} min evaluating and saving + "
+                f"{self.spent_seconds / 60:.1f} min measuring; predicted end {end:%H:%M:%S}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan as JSON-ready numbers, predictions included."""
+        return {**asdict(self), "images": self.images, "predicted_seconds": self.predicted_seconds}
+
+
+def plan_budget(minutes: float, speeds: Speeds, steps_per_epoch: int, batch_size: int, train_images: int,
+                eval_images_per_epoch: int, spent_seconds: float = 0.0) -> Plan:
+    """The most steps that fit `minutes` after what is spent and the evaluations each epoch's end costs."""
+    check_number("minutes", minutes, 0.0, 60 * 24 * 7, low_open=True, hint=" (minutes of wall-clock time)")
+    check_int("steps_per_epoch", steps_per_epoch, 1)
+    available = minutes * 60.0 - spent_seconds
+    eval_once = eval_images_per_epoch / speeds.eval_images_per_s + EPOCH_END_STEPS * speeds.seconds_per_step
+    epochs = 1
+    while True:  # more steps may mean another epoch, and so another evaluation to pay for
+        steps = math.floor((available - epochs * eval_once) / speeds.seconds_per_step)
+        if steps <= epochs * steps_per_epoch:
+            break
+        epochs += 1
+    if steps < 1:
+        need = (spent_seconds + eval_once + 10 * speeds.seconds_per_step) / 60
+        raise ValueError(f"minutes={minutes:g} leaves no time to train on this machine: measuring took "
+                         f"{spent_seconds:.0f} s, one evaluation takes {eval_once:.0f} s and a step "
+                         f"{speeds.seconds_per_step:.1f} s; give at least {math.ceil(need)} minutes")
+    epochs = math.ceil(steps / steps_per_epoch)
+    return Plan(minutes=minutes, steps=steps, epochs=epochs, steps_per_epoch=steps_per_epoch, batch_size=batch_size,
+                train_images=train_images, seconds_per_step=speeds.seconds_per_step,
+                eval_images_per_epoch=eval_images_per_epoch, eval_images_per_s=speeds.eval_images_per_s,
+                spent_seconds=spent_seconds)

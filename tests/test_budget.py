@@ -1,0 +1,94 @@
+"""A time budget instead of a fixed size: the plan's arithmetic, measuring speed, and train(minutes=...)."""
+
+import copy
+
+import pytest
+import torch
+from torch import nn
+
+from alexnet_lib import budget as B
+from alexnet_lib.recipes import get_recipe
+from alexnet_lib.train import Precision, train
+from tests.test_train import loaders, same_weights, tiny_net
+
+SPEEDS = B.Speeds(seconds_per_step=1.0, eval_images_per_s=100.0, warmup_seconds=0.0)
+
+
+def test_plan_fills_the_budget_with_steps_and_pays_for_each_epochs_end():
+    # 60 s; an epoch end costs 200 images / 100 per s + 3 steps = 5 s. One epoch (10 steps) leaves room,
+    # so epochs grow until steps fit: 4 epochs, 60 - 4 * 5 = 40 steps = exactly 4 epochs of 10.
+    plan = B.plan_budget(1, SPEEDS, steps_per_epoch=10, batch_size=8, train_images=80, eval_images_per_epoch=200)
+    assert (plan.steps, plan.epochs, plan.images) == (40, 4, 320)
+    assert plan.predicted_seconds == pytest.approx(60.0)
+    # With a long epoch the budget ends inside the first one: 60 - 5 - 15 spent = 40 steps of 100.
+    plan = B.plan_budget(1, SPEEDS, steps_per_epoch=100, batch_size=8, train_images=800, eval_images_per_epoch=200,
+                         spent_seconds=15)
+    assert (plan.steps, plan.epochs, plan.images) == (40, 1, 320)
+    assert plan.predicted_seconds == pytest.approx(60.0)
+    text = plan.text()
+    assert "40 steps = 320 images (0.40 epochs of 800)" in text and "predicted end" in text
+    assert plan.to_dict()["predicted_seconds"] == pytest.approx(60.0)
+
+
+def test_a_budget_too_small_to_train_says_how_much_is_needed():
+    with pytest.raises(ValueError, match=r"minutes=0.1 leaves no time to train on this machine: .* give at least 1 "):
+        B.plan_budget(0.1, SPEEDS, steps_per_epoch=10, batch_size=8, train_images=80, eval_images_per_epoch=200,
+                      spent_seconds=5)
+    for bad in (0, -1, float("nan")):
+        with pytest.raises(ValueError, match="minutes="):
+            B.plan_budget(bad, SPEEDS, steps_per_epoch=10, batch_size=8, train_images=80, eval_images_per_epoch=1)
+
+
+def test_measure_times_a_copy_and_leaves_the_model_untouched():
+    model = tiny_net()
+    before = copy.deepcopy(model)
+    train_loader, test_loader = loaders()
+    speeds = B.measure(model, train_loader, test_loader, get_recipe("fast"), torch.device("cpu"),
+                       Precision(None, False, False), steps=2)
+    assert 0 < speeds.seconds_per_step < 5 and 0 < speeds.eval_images_per_s < float("inf")
+    assert speeds.warmup_seconds >= 2 * speeds.seconds_per_step
+    assert same_weights(model, before)
+
+
+class Small224(nn.Module):
+    """A fast net for 224x224 inputs, so a budgeted run of the real data takes seconds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.net = nn.Sequential(nn.AvgPool2d(8), nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(4),
+                                 nn.Flatten(), nn.Linear(64, 10))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+def test_train_with_minutes_trains_exactly_the_planned_steps_and_resume_keeps_the_plan(tmp_path, capsys):
+    model, h = train(profile="smoke", minutes=0.25, model=Small224(), out=tmp_path, progress=False)
+    out = capsys.readouterr().out
+    plan = h.config["budget"]
+    assert "budget 0.25 min: measured" in out and f"plan: {plan['steps']} steps" in out
+    assert h.config["max_steps"] == plan["steps"] == h.epochs[-1]["steps"]  # the run stops where the plan ends
+    assert len(h.epochs) == plan["epochs"] and all("val_acc" in e for e in h.epochs)
+    assert h.config["train_images"] == 640 and h.provenance["budget_seconds"] == 15
+    assert "of the 0.25-minute budget" in out
+    _, again = train(profile="smoke", minutes=0.25, model=Small224(), out=tmp_path, resume=True, progress=False)
+    assert again.config["budget"] == plan and again.epochs == h.epochs  # nothing left to train
+    with pytest.raises(ValueError, match="give minutes .* or epochs .*, not both"):
+        train(profile="smoke", minutes=1, epochs=2)
+
+
+def test_the_validation_split_is_held_out_of_training():
+    from alexnet_lib.data import load_fashion_mnist
+    from alexnet_lib.loader import fashion_mnist_splits, validation_indices
+
+    labels = load_fashion_mnist().train_labels
+    keep, val = validation_indices(labels, 2_000)
+    assert len(val) == 2_000 and len(keep) == 58_000 and not set(val.tolist()) & set(keep.tolist())
+    assert torch.bincount(labels[val]).tolist() == [200] * 10  # class-balanced
+    assert torch.equal(validation_indices(labels, 2_000)[1], val)  # the same images whatever the run
+    s = fashion_mnist_splits(batch_size=64, size=28, validation=500, train_subset=1_000, seed=3)
+    assert (s.train.num_images, s.val.num_images, s.test.num_images) == (1_000, 500, 10_000)
+    train_rows = {tuple(r.flatten().tolist()) for r in s.train.images[:200]}
+    assert not train_rows & {tuple(r.flatten().tolist()) for r in s.val.images}
+    with pytest.raises(ValueError, match="validation=60000 must be an integer from 1 to 59999"):
+        validation_indices(labels, 60_000)
