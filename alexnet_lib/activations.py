@@ -154,3 +154,14 @@ def gradient_ratio(norms: list[float]) -> float:
     if len(norms) < 1:
         raise ValueError("norms is empty: pass the list that gradient_norms returns")
     return math.inf if norms[0] == 0 else norms[-1] / norms[0]
+
+
+#: The weight scales the chapter's widget offers around LeCun's 1 and He's sqrt(2).
+PROBE_SCALES = (0.5, 1.0, 1.41, 2.0)
+
+
+def keeps_gradient(name: str, weight_scale: float, depth: int = 20, factor: float = 10.0) -> bool:
+    """Whether a `depth`-layer stack keeps its first layer's gradient within `factor` of its last layer's."""
+    check_number("factor", factor, 1.0, 1e12)
+    norms = gradient_norms(name, depth=depth, weight_scale=weight_scale)
+    return norms[-1] / factor <= norms[0] <= norms[-1] * factor

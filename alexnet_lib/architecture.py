@@ -14,6 +14,59 @@ from .shapes import LayerTable, layer_table
 from .tables import Table
 
 
+# ----------------------------------------------------------------------------- the network written out
+
+
+#: Layers that only reshape: a plain nn.Sequential needs an nn.Flatten where AlexNet.forward calls torch.flatten.
+_RESHAPES = (nn.Flatten, nn.Identity)
+
+
+def _leaf_layers(model: nn.Module) -> list[nn.Module]:
+    return [m for m in model.modules() if not list(m.children()) and not isinstance(m, _RESHAPES)]
+
+
+def _settings(layer: nn.Module) -> tuple:
+    public = {k: v for k, v in vars(layer).items() if not k.startswith("_") and k != "training"}
+    return type(layer).__name__, public, [tuple(p.shape) for p in layer.parameters()]
+
+
+def layer_differences(mine: nn.Module, reference: nn.Module) -> list[str]:
+    """Where two networks differ, layer by layer in order (type, settings, parameter shapes); [] if nowhere."""
+    for name, m in (("mine", mine), ("reference", reference)):
+        if not isinstance(m, nn.Module):
+            raise ValueError(f"{name}={m!r} must be a torch.nn.Module, e.g. alexnet_paper()")
+    a, b = _leaf_layers(mine), _leaf_layers(reference)
+    found = []
+    for i, (x, y) in enumerate(zip(a, b)):
+        # The type's name and public settings, so PyTorch's LocalResponseNorm and the course's own compare equal.
+        sx, sy = _settings(x), _settings(y)
+        if sx[0] != sy[0]:
+            found.append(f"layer {i + 1}: {sx[0]} where the reference has {sy[0]}")
+        elif sx != sy:
+            keys = [k for k in sorted(set(sx[1]) | set(sy[1])) if sx[1].get(k) != sy[1].get(k)]
+            mine_, ref_ = (", ".join(f"{k}={d.get(k)}" for k in keys) or "parameters" for d in (sx[1], sy[1]))
+            found.append(f"layer {i + 1} ({sx[0]}): {mine_} where the reference has {ref_}")
+    if len(a) != len(b):
+        found.append(f"{len(a)} layers where the reference has {len(b)}")
+    return found
+
+
+@torch.no_grad()
+def same_function(mine: nn.Module, reference: nn.Module, input_shape: tuple = (2, 3, 227, 227)) -> float:
+    """Copy `reference`'s weights into `mine` in order; the largest output difference on a random batch."""
+    if layer_differences(mine, reference):
+        raise ValueError("the networks differ layer by layer (see layer_differences); their outputs cannot match")
+    for p, q in zip(mine.parameters(), reference.parameters()):
+        p.copy_(q)
+    x = torch.randn(*input_shape, generator=torch.Generator().manual_seed(0))
+    was = mine.training, reference.training
+    mine.eval(), reference.eval()
+    try:
+        return float((mine(x) - reference(x)).abs().max())
+    finally:
+        mine.train(was[0]), reference.train(was[1])
+
+
 # ----------------------------------------------------------------------------- three AlexNets side by side
 
 
@@ -300,3 +353,61 @@ def allreduce_bytes(parameters: int, gpus: int = 2, bytes_per_value: int = 4) ->
     p, n = check_int("parameters", parameters, 1), check_int("gpus", gpus, 2)
     b = check_int("bytes_per_value", bytes_per_value, 1)
     return 2 * (n - 1) * p * b // n
+
+
+# ----------------------------------------------------------------------------- input sizes and small designs
+
+
+def input_widths_for(side: int, config: Optional[AlexNetConfig] = None) -> range:
+    """The input widths W (up to 4096) for which the network's last pooling layer gives a side x side map.
+
+    The widths that give one size form a run (each layer's output grows with its input), so a range holds them.
+    """
+    check_int("side", side, 1, 4096)
+    config = config if config is not None else AlexNetConfig()
+    widths = [W for W in range(1, 4097) if config._fits(W) and config._walk(W)[-1] == side]
+    if not widths:
+        raise ValueError(f"no input width up to 4096 gives a {side}x{side} map after the last pooling layer")
+    return range(widths[0], widths[-1] + 1)
+
+
+@dataclass(frozen=True)
+class DesignReport:
+    """What a small network is made of: its size, where its parameters are, and what it outputs."""
+
+    parameters: int
+    linear_share: float
+    convs: int
+    overlapping_pool: bool
+    relu: bool
+    dropout: bool
+    output_shape: tuple
+
+
+def design_report(model: nn.Module, input_shape: tuple = (2, 1, 28, 28)) -> DesignReport:
+    """Count a model's parameters, their share in nn.Linear layers and its layer kinds; run it on zeros in eval mode.
+
+    The model's own training/eval mode is restored afterwards; an error in its forward pass propagates.
+    """
+    params = sum(p.numel() for p in model.parameters())
+    linear = sum(p.numel() for m in model.modules() if isinstance(m, nn.Linear) for p in m.parameters())
+    pools = [m for m in model.modules() if isinstance(m, nn.MaxPool2d)]
+    overlapping = any(_pair_of(m.kernel_size)[0] > _pair_of(m.stride if m.stride is not None else m.kernel_size)[0]
+                      for m in pools)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            out = model(torch.zeros(input_shape))
+    finally:
+        model.train(was_training)
+    return DesignReport(params, linear / params if params else 0.0,
+                        sum(isinstance(m, nn.Conv2d) for m in model.modules()), overlapping,
+                        any(isinstance(m, nn.ReLU) for m in model.modules()),
+                        any(isinstance(m, nn.Dropout) for m in model.modules()),
+                        tuple(out.shape) if isinstance(out, torch.Tensor) else ())
+
+
+def _pair_of(value: object) -> tuple:
+    """A pooling layer's kernel_size or stride as a pair, whether it was given as one int or two."""
+    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from typing import Optional
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Union
 
 import numpy as np
 import torch
@@ -18,7 +19,7 @@ from .model import alexnet_d2l, init_weights
 from ._checks import check_int
 from .devices import choose_precision, default_device, parse_device
 from .recipes import get_recipe, make_optimizer
-from .records import provenance
+from .records import atomic_write_json, provenance
 from .shapes import layer_table
 from .train import fit
 
@@ -115,6 +116,7 @@ class BenchResult:
     fp32_gflops: float  # the matmul limit d2l's fp32 loop runs against
     our_gflops: float  # the matmul limit in the precision `fit` uses here (the same number in fp32)
     flops_per_image: float
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ratio(self) -> float:
@@ -124,6 +126,15 @@ class BenchResult:
     def limit_images_per_s(self, gflops: float) -> float:
         """Images per second if training ran at `gflops` throughout."""
         return gflops * 1e9 / self.flops_per_image
+
+    def save(self, path: Union[str, Path]) -> Path:
+        """Write the measurement, its ratios and its provenance as JSON, atomically."""
+        fp32, ours = self.limit_images_per_s(self.fp32_gflops), self.limit_images_per_s(self.our_gflops)
+        return atomic_write_json(path, {**asdict(self), "ratio": self.ratio, "fp32_limit_images_per_s": fp32,
+                                        "our_limit_images_per_s": ours,
+                                        "d2l_fraction_of_fp32_limit": self.d2l_images_per_s / fp32,
+                                        "our_fraction_of_limit": self.ours_images_per_s / ours,
+                                        "report": self.report()})
 
     def report(self) -> str:
         """A few lines for the terminal."""
@@ -166,5 +177,6 @@ def run_benchmark(images: int = 768, batch_size: int = 128, size: int = 224, wor
     precision = choose_precision(dev)
     fp32 = matmul_gflops(dev)
     ours_limit = fp32 if precision.autocast_dtype is None else matmul_gflops(dev, precision.autocast_dtype)
-    return BenchResult(d2l, ours, images, batch_size, size, precision.label, provenance(dev)["device_name"],
-                       fp32, ours_limit, training_flops_per_image())
+    where = provenance(dev)
+    return BenchResult(d2l, ours, images, batch_size, size, precision.label, where["device_name"],
+                       fp32, ours_limit, training_flops_per_image(), where)

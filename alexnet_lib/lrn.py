@@ -187,3 +187,9 @@ def torch_lrn_matches(x: torch.Tensor, size: int = 5, alpha: float = 1e-4, beta:
 __all__ = ["PAPER_LRN", "lrn_profile", "lrn_denominator", "neighbour_share", "LRNActivity", "lrn_activity",
            "conv1_activations", "course_input", "paper_input", "Convention", "lrn_conventions", "conventions_table",
            "torch_lrn_matches"]
+
+
+def strongest_channel(values: Union[Sequence[float], torch.Tensor], size: int = 5, alpha: float = 1e-4,
+                      beta: float = 0.75, k: float = 2.0) -> int:
+    """The channel with the largest output after the paper's LRN (the first one, on a tie)."""
+    return int(lrn_profile(values, size, alpha, beta, k).argmax())

@@ -38,3 +38,12 @@ def most_confused(confusion: torch.Tensor, k: int = 5) -> list[tuple[int, int, i
     values, idx = c.flatten().topk(min(k, c.numel()))
     n = c.shape[1]
     return [(int(i) // n, int(i) % n, int(v)) for v, i in zip(values, idx) if v > 0]
+
+
+def per_class_accuracy(confusion: torch.Tensor) -> torch.Tensor:
+    """Per true class (row), the share predicted correctly, as float64; 0 for a class with no images."""
+    c = torch.as_tensor(confusion)
+    if c.dim() != 2 or c.shape[0] != c.shape[1]:
+        raise ValueError(f"a confusion matrix is square, got shape {tuple(c.shape)}")
+    rows = c.sum(1).double()
+    return torch.where(rows > 0, c.diag().double() / rows.clamp_min(1), torch.zeros_like(rows))

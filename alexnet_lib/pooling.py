@@ -67,3 +67,8 @@ def compare_pooling(input_size: int = 227) -> Table:
 
 __all__ = ["OVERLAPPING", "NON_OVERLAPPING", "pool_coverage", "overlap", "RFRow", "receptive_fields",
            "compare_pooling"]
+
+
+def unread_widths(widths: range, window: int, stride: int) -> list[int]:
+    """The input widths among `widths` for which some input position is read by no pooling window."""
+    return [W for W in widths if W >= window and 0 in pool_coverage(W, window, stride)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any, Union
+from typing import Any, Optional, Union
 
 import torch
 from torch import nn
@@ -64,6 +64,19 @@ def make_optimizer(model: nn.Module, recipe: Recipe) -> torch.optim.Optimizer:
               {"params": no_decay, "weight_decay": 0.0}]
     return torch.optim.SGD(groups, lr=recipe.lr, momentum=recipe.momentum,
                            nesterov=recipe.nesterov and recipe.momentum > 0)
+
+
+def step_optimizer(loss: torch.Tensor, optimizer: torch.optim.Optimizer,
+                   scaler: Optional["torch.amp.GradScaler"] = None) -> None:
+    """Clear the gradients, back-propagate `loss` and take one step (through the loss scaler, for fp16)."""
+    optimizer.zero_grad(set_to_none=True)
+    if scaler is not None:
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+    else:
+        loss.backward()
+        optimizer.step()
 
 
 def lr_at(recipe: Recipe, step: int, total_steps: int) -> float:

@@ -202,6 +202,21 @@ class History:
                 f"{num(e.get('images_per_s'), '.1f')} images/s")
 
 
+    def budget_summary(self) -> str:
+        """How a run with a time budget (`train(minutes=...)`) was planned and how long it really took."""
+        plan, p = self.config.get("budget"), self.provenance
+        if not isinstance(plan, dict):
+            raise ValueError("this run had no time budget (train(minutes=...) records one as config['budget'])")
+        wall = p.get("wall_seconds")
+        took = (f"took {wall / 60:.1f} min ({wall / (plan['minutes'] * 60):.0%} of the budget)"
+                if isinstance(wall, (int, float)) else "did not record how long it took")
+        return (f"budget {plan['minutes']:g} min on {p.get('device_name', '?')} ({self.config.get('precision', '?')}): "
+                f"measured {plan['batch_size'] / plan['seconds_per_step']:.1f} training images/s, planned "
+                f"{plan['steps']} steps = {plan['images']:,} images ({plan['images'] / plan['train_images']:.2f} epochs), "
+                f"predicted {plan['predicted_seconds'] / 60:.1f} min; {took}; test accuracy "
+                + (f"{self.final_test_acc:.2%}" if self.final_test_acc is not None else "n/a"))
+
+
 # ----------------------------------------------------------------------------- checkpoints
 
 CHECKPOINT_KEYS = frozenset({"model", "optimizer", "rng", "epoch", "history"})

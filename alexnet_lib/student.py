@@ -1,13 +1,22 @@
-"""Student notebooks: the chapter with every solution removed, in nbgrader's conventions."""
+"""Student notebooks through nbgrader: each chapter with every solution removed, ready to hand out and autograde.
+
+The chapters are nbgrader source notebooks: answer cells carry nbgrader's solution metadata and their answer
+sits between `### BEGIN SOLUTION` and `### END SOLUTION`; each exercise has a locked autograder test cell.
+`configure(c)` sets up an nbgrader config for them: nbgrader's own generate_assignment steps, except that
+figures and widgets keep their outputs (only answer cells are cleared) and the written `{solution}` blocks,
+which nbgrader does not know, are removed. `make_student_notebooks` runs generate_assignment in a temporary
+course folder and copies the released notebooks out.
+"""
 
 from __future__ import annotations
 
-import json
 import re
+import shutil
+import tempfile
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Iterable, Union
 
-from .records import atomic_write_text, read_json
+from .records import read_json
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 #: What replaces a solution, as nbgrader writes it.
@@ -90,15 +99,111 @@ def student_version(nb: dict[str, Any], name: str = "notebook") -> dict[str, Any
     return {**nb, "cells": cells}
 
 
-def make_student_notebook(path: Union[str, Path], out_dir: Union[str, Path] = "student") -> Path:
-    """Write the student version of the notebook at `path` into `out_dir` (same file name)."""
-    path = Path(path)
+NBGRADER = "nbgrader==0.9.6"
+
+
+class NbgraderMissing(ImportError, ValueError):
+    """nbgrader is not installed (a ValueError too, so the command line reports it in one line)."""
+
+
+def _nbgrader() -> Any:
+    """The nbgrader package, or an ImportError that says how to install it."""
+    try:
+        import nbgrader.preprocessors
+    except ImportError:
+        raise NbgraderMissing(f"student notebooks are made with nbgrader, which is not installed: "
+                          f"pip install {NBGRADER}") from None
+    return nbgrader.preprocessors
+
+
+def _is_answer_cell(cell: Any) -> bool:
+    """Whether nbgrader's metadata marks the cell as one the learner fills in."""
+    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("solution"))
+
+
+def student_cells(nb: Any, name: str = "notebook") -> Any:
+    """Prepare a notebook node for nbgrader's ClearSolutions: refuse malformed markers, drop written solutions,
+    unfold answer cells and clear their outputs (they may show the answer). Changes `nb` in place."""
+    cells = []
+    for i, cell in enumerate(nb.cells):
+        where = f"{name}, cell {i}"
+        source = cell.source if isinstance(cell.source, str) else "".join(cell.source)
+        if cell.cell_type == "markdown" and "{solution}" in source:
+            source = strip_solution_directives(source, where)
+            if not source.strip():
+                continue
+            cell.source = source
+        if cell.cell_type == "code":
+            strip_solutions(source, where)  # only to refuse a typo'd or unbalanced marker; nbgrader stubs the cell
+            if BEGIN in source and not _is_answer_cell(cell):
+                raise ValueError(f"{where} has solution markers but no nbgrader solution metadata; add it, or "
+                                 f"nbgrader refuses the notebook")
+            if _is_answer_cell(cell):
+                cell.outputs, cell.execution_count = [], None
+                tags = [t for t in cell.metadata.get("tags", []) if t not in ("hide-input", "remove-input")]
+                cell.metadata["tags"] = tags
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def configure(c: Any) -> None:
+    """Set up an nbgrader config (`c`, as in nbgrader_config.py) for these chapters' generate_assignment."""
+    pre = _nbgrader()
+
+    class StudentCells(pre.NbGraderPreprocessor):
+        """Remove written {solution} blocks and clear answer cells' outputs; refuse malformed solution markers."""
+
+        def preprocess(self, nb: Any, resources: dict) -> tuple:
+            return student_cells(nb, resources.get("unique_key", "notebook")), resources
+
+    # nbgrader's own list, with ClearOutput replaced: figures and widgets stay, answer cells are cleared above.
+    c.GenerateAssignment.preprocessors = [
+        pre.IncludeHeaderFooter, pre.InstantiateTests, pre.LockCells, StudentCells, pre.ClearSolutions,
+        pre.CheckCellMetadata, pre.ComputeChecksums, pre.SaveCells, pre.ClearHiddenTests, pre.ClearMarkScheme,
+        pre.ComputeChecksums, pre.CheckCellMetadata]
+
+
+def _notebook(path: Path) -> dict:
+    """A chapter notebook read and checked: a .ipynb file holding a 'cells' list, with well-formed markers."""
     if not path.is_file() or path.suffix != ".ipynb":
         raise ValueError(f"{path} is not a notebook file; pass chapter notebooks such as chapters/output_size.ipynb")
     nb = read_json(path, "notebook")
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise ValueError(f"{path} is JSON but not a notebook (no 'cells' list)")
-    target = Path(out_dir) / path.name
-    if target.resolve() == path.resolve():
-        raise ValueError(f"--out {out_dir} would overwrite the chapter itself; choose another folder")
-    return atomic_write_text(target, json.dumps(student_version(nb, path.name), indent=1, ensure_ascii=False) + "\n")
+    student_version(nb, path.name)  # a malformed marker is reported here, before nbgrader runs
+    return nb
+
+
+def make_student_notebooks(paths: Iterable[Union[str, Path]], out_dir: Union[str, Path] = "student") -> list[Path]:
+    """Run nbgrader generate_assignment on each chapter (one assignment each, in a temporary course folder) and
+    copy the released student notebooks into `out_dir`; returns their paths."""
+    paths = [Path(p) for p in paths]
+    out = Path(out_dir)
+    for path in paths:
+        _notebook(path)
+        if (out / path.name).resolve() == path.resolve():
+            raise ValueError(f"--out {out_dir} would overwrite the chapter itself; choose another folder")
+    _nbgrader()
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config import Config
+
+    written = []
+    with tempfile.TemporaryDirectory(prefix="alexnet-course-") as course:
+        c = Config()
+        c.CourseDirectory.root = course
+        c.CourseDirectory.db_url = f"sqlite:///{Path(course) / 'gradebook.db'}"
+        configure(c)
+        api = NbGraderAPI(config=c)
+        for path in paths:
+            source = Path(course) / "source" / path.stem
+            source.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, source / path.name)
+            result = api.generate_assignment(path.stem, force=True, create=True)
+            released = Path(course) / "release" / path.stem / path.name
+            if not result.get("success") or not released.is_file():
+                raise ValueError(f"nbgrader generate_assignment failed for {path}: "
+                                   f"{(result.get('error') or result.get('log') or 'no message').strip()[-2000:]}")
+            out.mkdir(parents=True, exist_ok=True)
+            written.append(Path(shutil.copyfile(released, out / path.name)))
+    return written

@@ -23,7 +23,7 @@ from .devices import (PROFILES, Precision, autocast, choose_precision, choose_pr
 from .distributed import current_shard, is_main, max_across, sum_across
 from .metrics import accuracy, confusion_matrix
 from .model import count_parameters, init_weights
-from .recipes import RECIPES, Recipe, get_recipe, lr_at, make_optimizer  # noqa: F401
+from .recipes import RECIPES, Recipe, get_recipe, lr_at, make_optimizer, step_optimizer  # noqa: F401
 from .records import History, load_checkpoint, provenance, remove_stale_temp_files, save_checkpoint  # noqa: F401
 
 # ----------------------------------------------------------------------------- evaluation
@@ -249,14 +249,7 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
                     loss = local * (shard.world / train_loader.global_batch(i))
                 else:
                     loss = F.cross_entropy(logits.float(), y, label_smoothing=recipe.label_smoothing)
-            optimizer.zero_grad(set_to_none=True)
-            if scaler is not None:
-                scaler.scale(loss).backward()
-                scaler.step(optimizer)
-                scaler.update()
-            else:
-                loss.backward()
-                optimizer.step()
+            step_optimizer(loss, optimizer, scaler)
             # Accumulate on the device; the host reads these only every CHECK_EVERY steps.
             loss_d = loss.detach() if shard.world == 1 else local.detach() / max(1, y.shape[0])
             loss_sum += loss_d.double() * y.shape[0]

@@ -213,3 +213,33 @@ def test_compare_layers_lines_up_conv_and_fc_rows(nets, paper_table):
         compare_layers({"paper": nets["paper"]})
     with pytest.raises(ValueError, match="non-empty dict"):
         compare_layers({})
+
+
+def test_the_paper_net_written_as_a_sequential_is_alexnet_paper_and_differences_are_named():
+    from torch import nn
+
+    from alexnet_lib.architecture import layer_differences, same_function
+    from alexnet_lib.layers import LocalResponseNorm
+    from alexnet_lib.model import alexnet_paper
+
+    ref = alexnet_paper()
+    written = nn.Sequential(
+        nn.Conv2d(3, 96, 11, stride=4), nn.ReLU(inplace=True), LocalResponseNorm(), nn.MaxPool2d(3, 2),
+        nn.Conv2d(96, 256, 5, padding=2, groups=2), nn.ReLU(inplace=True), LocalResponseNorm(), nn.MaxPool2d(3, 2),
+        nn.Conv2d(256, 384, 3, padding=1), nn.ReLU(inplace=True),
+        nn.Conv2d(384, 384, 3, padding=1, groups=2), nn.ReLU(inplace=True),
+        nn.Conv2d(384, 256, 3, padding=1, groups=2), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2), nn.Flatten(),
+        nn.Linear(9216, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5),
+        nn.Linear(4096, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5), nn.Linear(4096, 1000))
+    assert layer_differences(written, ref) == []
+    assert same_function(written, ref, (1, 3, 227, 227)) == 0.0  # the same layers compute the same numbers
+    written[8] = nn.Conv2d(256, 384, 3, padding=1, groups=2)
+    written[3] = nn.AvgPool2d(3, 2)
+    assert layer_differences(written, ref) == ["layer 4: AvgPool2d where the reference has MaxPool2d",
+                                               "layer 9 (Conv2d): groups=2 where the reference has groups=1"]
+    shorter = nn.Sequential(*list(ref.features), nn.Flatten(), *list(ref.classifier)[:-1])
+    assert layer_differences(shorter, ref) == ["21 layers where the reference has 22"]
+    with pytest.raises(ValueError, match="differ layer by layer"):
+        same_function(written, ref)
+    with pytest.raises(ValueError, match="must be a torch.nn.Module"):
+        layer_differences("alexnet", ref)

@@ -1,18 +1,20 @@
 """The whole-network chapter's exercise checkers: ✅ and ❌ verdicts, never a traceback (figures: test_plots)."""
 
-import numpy as np
 import pytest
 import torch
 from torch import nn
 
 from alexnet_lib import exercises
-from alexnet_lib.architecture import split_grouped_conv
+from alexnet_lib.architecture import design_report, split_grouped_conv
 from alexnet_lib.model import AlexNetConfig
 from tests.single_thread import one_thread  # noqa: F401
 
 
-def conv_params(c_in, c_out, k, g):
-    return c_out * (c_in // g) * k * k + c_out
+def build():
+    return nn.Sequential(nn.Conv2d(1, 16, 5, padding=2), nn.ReLU(), nn.MaxPool2d(3, 2),
+                         nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(3, 2),
+                         nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(3, 2),
+                         nn.Flatten(), nn.Dropout(0.5), nn.Linear(256, 64), nn.ReLU(), nn.Linear(64, 10))
 
 
 def flatten_size(W):
@@ -22,20 +24,33 @@ def flatten_size(W):
     return 256 * side * side
 
 
-def test_check_grouped_conv_params(capsys):
-    assert exercises.check_grouped_conv_params(conv_params)
+def test_check_small_design(capsys):
+    assert exercises.check_small_design(build)
     assert "✅" in capsys.readouterr().out
-    assert not exercises.check_grouped_conv_params(lambda a, b, k, g: b * (a // g) * k * k)
-    assert "add the biases" in capsys.readouterr().out
-    assert not exercises.check_grouped_conv_params(lambda a, b, k, g: b * a * k * k + b)
-    assert "ungrouped count" in capsys.readouterr().out
-    assert not exercises.check_grouped_conv_params(lambda a, b, k, g: b * a * k * k / (g + 0.7) + b)
-    assert "whole" in capsys.readouterr().out
-    # The same numbers in any numeric type are right: a float division that happens to be exact, numpy, tensors.
-    for right in (lambda a, b, k, g: b * a * k * k / g + b, lambda a, b, k, g: np.int64(conv_params(a, b, k, g)),
-                  lambda a, b, k, g: torch.tensor(float(conv_params(a, b, k, g)), dtype=torch.float64)):
-        assert exercises.check_grouped_conv_params(right)
-    assert capsys.readouterr().out.count("✅") == 3
+    wide = lambda: nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.MaxPool2d(3, 2), nn.Conv2d(8, 8, 3), nn.ReLU(),
+                                 nn.Flatten(), nn.Dropout(), nn.Linear(8 * 10 * 10, 10))
+    cases = [(lambda: nn.Sequential(*list(build())[:-1]), "10 scores"),  # 64 outputs
+             (lambda: nn.Sequential(*[m for m in build() if not isinstance(m, nn.Dropout)]), "dropout"),
+             (lambda: nn.Sequential(*[nn.MaxPool2d(2, 2) if isinstance(m, nn.MaxPool2d) else m for m in build()][:-5],
+                                    nn.Flatten(), nn.Dropout(), nn.Linear(64 * 3 * 3, 10)), "overlapping"),
+             (wide, "nn.Linear"),  # 8,010 of 8,674 parameters in the linear layer
+             (lambda: nn.Sequential(nn.Conv2d(1, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(3, 2),
+                                    nn.Conv2d(64, 128, 3, padding=1), nn.ReLU(), nn.Dropout(),
+                                    nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, 10)), "over the budget"),
+             (lambda: nn.Sequential(nn.Conv2d(3, 8, 3), nn.Flatten()), "cannot run on a batch"),
+             (lambda: "a network", "return the network")]
+    for fn, hint in cases:
+        assert not exercises.check_small_design(fn)
+        out = capsys.readouterr().out
+        assert out.startswith("❌") and hint in out, (hint, out)
+
+
+def test_design_report_counts_and_restores_the_mode():
+    net = build().train()
+    report = design_report(net)
+    assert report.parameters == 40_650 and report.convs == 3 and report.overlapping_pool and report.dropout
+    assert abs(report.linear_share - (256 * 64 + 64 + 650) / 40_650) < 1e-12 and report.output_shape == (2, 10)
+    assert net.training  # run in eval mode, given back in training mode
 
 
 def test_check_make_towers(capsys):
@@ -104,7 +119,7 @@ def test_check_flatten_size(capsys):
         assert flatten_size(W) == AlexNetConfig(input_size=W).flatten_features
 
 
-@pytest.mark.parametrize("check", [exercises.check_grouped_conv_params, exercises.check_make_towers,
+@pytest.mark.parametrize("check", [exercises.check_small_design, exercises.check_make_towers,
                                    exercises.check_flatten_size])
 def test_checkers_never_raise(check, capsys):
     def boom(*args):

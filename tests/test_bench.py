@@ -30,3 +30,15 @@ def test_report_states_each_loop_as_a_fraction_of_its_limit():
     bf16 = BenchResult(10.0, 60.0, 512, 128, 224, "bf16 autocast + channels_last", "test", fp32_limit,
                        4 * fp32_limit, flops)
     assert "matmul limit bf16: " in bf16.report() and "(75% of its limit)" in bf16.report()
+
+
+def test_a_saved_benchmark_keeps_its_numbers_ratios_and_provenance(tmp_path):
+    import json
+
+    flops = training_flops_per_image()
+    limit = 20.0 * flops / 1e9
+    r = BenchResult(10.0, 16.0, 512, 128, 224, "fp32", "test", limit, limit, flops, {"device_name": "test"})
+    saved = json.loads(r.save(tmp_path / "bench.json").read_text())
+    assert saved["ratio"] == 1.6 and saved["our_fraction_of_limit"] == 0.8
+    assert saved["d2l_fraction_of_fp32_limit"] == 0.5 and saved["provenance"] == {"device_name": "test"}
+    assert saved["report"] == r.report()

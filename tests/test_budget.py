@@ -71,6 +71,10 @@ def test_train_with_minutes_trains_exactly_the_planned_steps_and_resume_keeps_th
     assert len(h.epochs) == plan["epochs"] and all("val_acc" in e for e in h.epochs)
     assert h.config["train_images"] == 640 and h.provenance["budget_seconds"] == 15
     assert "of the 0.25-minute budget" in out
+    summary = h.budget_summary()
+    assert f"planned {plan['steps']} steps = {plan['images']:,} images" in summary and "% of the budget)" in summary
+    with pytest.raises(ValueError, match="this run had no time budget"):
+        type(h)().budget_summary()
     _, again = train(profile="smoke", minutes=0.25, model=Small224(), out=tmp_path, resume=True, progress=False)
     assert again.config["budget"] == plan and again.epochs == h.epochs  # nothing left to train
     with pytest.raises(ValueError, match="give minutes .* or epochs .*, not both"):

@@ -40,11 +40,22 @@ def test_chapter_anatomy(chapter):
     markdown = "\n".join(sources(nb, "markdown"))
     assert markdown.lstrip().startswith("# ") and "What you'll learn" in markdown
     assert "## Summary" in markdown and "{footbibliography}" in markdown
-    exercises = [c for c in code if BEGIN in "".join(c["source"])]
+    exercises = [i for i, c in enumerate(code) if BEGIN in "".join(c["source"])]
     assert len(exercises) >= 3
-    for c in exercises:
-        assert "hide-input" in c["metadata"].get("tags", []), "solutions are hidden in the book"
-        assert any("✅" in "".join(o.get("text", "")) for o in c["outputs"]), "the committed solution passes"
+    for i in exercises:
+        c, after = code[i], code[i + 1:]
+        meta = c["metadata"].get("nbgrader", {})
+        assert meta.get("solution") is True and meta.get("grade") is False and meta.get("grade_id"), "nbgrader metadata"
+        # Solutions and what they print are hidden in the book: the ✅ line may say what the answer is.
+        assert {"hide-input", "remove-output"} <= set(c["metadata"].get("tags", [])), "solutions are hidden in the book"
+        # The checker runs in the answer cell, or in the run cell of a predict-then-run exercise right after it.
+        ran = [c] + ([after[0]] if after and "nbgrader" not in after[0]["metadata"] else [])
+        assert any("✅" in "".join(o.get("text", "")) for r in ran for o in r["outputs"]), "the committed solution passes"
+        test = next(t for t in after if "nbgrader" in t["metadata"])
+        grade = test["metadata"]["nbgrader"]
+        assert grade["grade"] is True and grade["locked"] is True and grade["points"] > 0, "an autograder test cell"
+        assert grade["grade_id"] == f"{meta['grade_id']}-test" and "assert_passes(" in "".join(test["source"])
+        assert "remove-cell" in test["metadata"].get("tags", []), "test cells are not shown in the book"
     assert markdown.count("{exercise}") >= 3 and markdown.count("{solution}") >= 3
     # Exact outputs are marked with nbval's cell tag, never with a comment a reader would see.
     assert any("nbval-check-output" in c["metadata"].get("tags", []) for c in code)
@@ -63,7 +74,7 @@ def test_committed_chapter_shows_every_figure_and_widget(chapter):
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
 def test_no_exercise_cell_echoes_its_checker_result(chapter):
     for c in load(chapter)["cells"]:
-        if c["cell_type"] == "code" and BEGIN in "".join(c["source"]):
+        if c["cell_type"] == "code" and "check_" in "".join(c["source"]):
             texts = [o.get("data", {}).get("text/plain", "") for o in c["outputs"]
                      if o.get("output_type") == "execute_result"]
             assert not texts, f"end the checker call with ';' so its True/False is not echoed: {texts}"

@@ -76,42 +76,93 @@ def _schedule(step, total, peak, warmup):
     return peak * 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
 
 
-def _per_class(c):
-    rows = c.sum(1).double()
-    return torch.where(rows > 0, c.diag().double() / rows.clamp_min(1), torch.zeros_like(rows))
-
-
 # kind: int / float (one number), tensor (a tensor shaped like the input), seq (list-like of numbers),
 # dict (keyword arguments), towers (two convolutions).
 SOLUTIONS = {
-    E.check_output_size: ("int", lambda W, K, S, P: (W - K + 2 * P) // S + 1),
     E.check_exact_sizes: ("seq", lambda lo, hi: [W for W in range(lo, hi) if W >= 11 and (W - 11) % 4 == 0]),
     E.check_fc_share: ("float", _fc_share),
-    E.check_relu: ("tensor", lambda x: torch.where(x > 0, x, torch.zeros_like(x))),
     E.check_tanh_grad: ("tensor", lambda x: 1 - torch.tanh(x) ** 2),
     E.check_vanishing_depth: ("int", functools.partial(_first_depth_below)),  # the slow search, cached
     E.check_lrn_1d: ("seq", _lrn_1d),
-    E.check_torch_lrn: ("dict", lambda n, a, b, k: {"size": n, "alpha": a * n, "beta": b, "k": k}),
     E.check_activation_for_share: ("float", lambda s, n, a, k: math.sqrt(s * k / ((1 - s) * a * n))),
     E.check_pool_coverage: ("seq", _coverage),
     E.check_receptive_field: ("int", _receptive_field),
     E.check_max_pool_1d: ("seq", lambda v, z, s: [max(v[j * s:j * s + z]) for j in range((len(v) - z) // s + 1)]),
     E.check_dropout: ("tensor", _dropout),
-    E.check_keep_scale: ("float", lambda p: 1 / (1 - p)),
-    E.check_paper_test_time: ("tensor", lambda h, p: h * (1 - p)),
-    E.check_grouped_conv_params: ("int", lambda i, o, k, g: o * (i // g) * k * k + o),
     E.check_make_towers: ("towers", split_grouped_conv),
     E.check_flatten_size: ("int", _flatten_size),
-    E.check_accuracy_from_confusion: ("float", lambda c: float(c.diag().sum()) / float(c.sum())),
-    E.check_per_class_accuracy: ("seq", _per_class),
     E.check_warmup_cosine: ("float", _schedule),
 }
 CHECKS = list(SOLUTIONS)
 IDS = [c.__name__ for c in CHECKS]
 
 
+# Checkers of a value the learner writes down (a prediction, a design's numbers): the right answer, the same in
+# other types (all must pass), and wrong ones (all must fail).
+VALUES = {
+    E.check_pool3_widths: ((67, 98), [[67, 98], (np.int64(67), 98.0), torch.tensor([67, 98])],
+                           [(68, 98), (67, 97), (66, 99), (67, 99)]),
+    E.check_gradient_scales: ({"relu": {1.41}, "tanh": {1.0, 1.41}},
+                              [{"relu": [math.sqrt(2)], "tanh": (1, 1.414)}, {"tanh": {np.float64(1.0), 1.41},
+                                                                               "relu": {1.41}}],
+                              [{"relu": {1.0, 1.41}, "tanh": {1.0, 1.41}}, {"relu": {1.41}, "tanh": {1.41}},
+                               {"relu": set(), "tanh": {1.0, 1.41}}, {"relu": {1.41}, "tanh": {1.0, 1.41, 2.0}}]),
+    E.check_lrn_winners: ((2, 6), [[2, 6], (np.int64(2), 6.0)], [(6, 6), (2, 2), (3, 6), (6, 2)]),
+    E.check_unread_widths: ({(2, 2): [51, 53, 55, 57, 59], (3, 2): [50, 52, 54, 56, 58, 60]},
+                            [{(2, 2): range(51, 60, 2), (3, 2): tuple(float(w) for w in range(50, 61, 2))}],
+                            [{(2, 2): [51, 53, 55, 57], (3, 2): [50, 52, 54, 56, 58, 60]},
+                             {(2, 2): [50, 52, 54, 56, 58, 60], (3, 2): [51, 53, 55, 57, 59]},
+                             {(2, 2): [51, 53, 55, 57, 59], (3, 2): [50, 52, 54, 56, 58, 60, 61]}]),
+    E.check_exact_rule: ({"linear", "two_linear"}, [["two_linear", "linear"], ("linear", "two_linear")],
+                         [{"linear"}, {"linear", "two_linear", "relu"}, set(), {"softmax", "relu"}]),
+    E.check_rule_side: ({"relu": "below", "softmax": "either"}, [{"relu": " Below", "softmax": "EITHER"}],
+                        [{"relu": "above", "softmax": "either"}, {"relu": "either", "softmax": "either"},
+                         {"relu": "below", "softmax": "below"}]),
+    E.check_sgd_prediction: ((True, False), [[True, False]], [(True, True), (False, False), (False, True)]),
+    E.check_hidden_failure: (100 * torch.eye(10, dtype=torch.long).index_put((torch.tensor([6]), torch.tensor([6])),
+                                                                                torch.tensor(0)),
+                             [], [100 * torch.eye(10), 90 * torch.eye(10) + 1]),
+}
+VALUES[E.check_hidden_failure][0][6, 0] = 100
+VALUES[E.check_hidden_failure][1].extend([VALUES[E.check_hidden_failure][0].tolist(),
+                                          VALUES[E.check_hidden_failure][0].double().numpy()])
+VALUE_CHECKS = list(VALUES)
+VALUE_IDS = [c.__name__ for c in VALUE_CHECKS]
+
+
 def test_every_checker_has_a_solution_here():
-    assert set(SOLUTIONS) == set(E.CHECKERS)
+    assert set(SOLUTIONS) | set(VALUES) | {E.check_small_design} == set(E.CHECKERS)
+    assert not set(SOLUTIONS) & set(VALUES)
+
+
+@pytest.mark.parametrize("check", VALUE_CHECKS, ids=VALUE_IDS)
+def test_a_value_is_judged_by_its_meaning_not_its_type(capsys, check):
+    right, same, wrong = VALUES[check]
+    torch.manual_seed(123)
+    state = torch.get_rng_state()
+    for answer in [right, *same]:
+        assert _verdict(capsys, check, answer)[0], answer
+    for answer in wrong:
+        assert not _verdict(capsys, check, answer)[0], answer
+    assert torch.equal(torch.get_rng_state(), state)
+    assert not _verdict(capsys, check, lambda: right)[0]  # a function is not the answer
+
+
+def _canonical(value):
+    """Lists and tuples alike, numbers as floats: to tell an odd value that happens to be right."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_canonical(v) for v in value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value  # 67 == 67.0 already; float() of a huge int would overflow
+    return repr(value)
+
+
+@pytest.mark.parametrize("check", VALUE_CHECKS, ids=VALUE_IDS)
+@settings(SETTINGS, max_examples=15)
+@given(value=st.deferred(lambda: ODD_VALUES))
+def test_an_odd_value_is_never_right(capsys, check, value):
+    assume(_canonical(value) != _canonical(VALUES[check][0]))
+    assert not _verdict(capsys, check, value)[0]
 
 
 # ----------------------------------------------------------------------------- what can happen to a result
@@ -334,7 +385,7 @@ def test_a_constant_answer_is_never_right(capsys, check, value):
     assert not ok
 
 
-@pytest.mark.parametrize("check", CHECKS, ids=IDS)
+@pytest.mark.parametrize("check", CHECKS + [E.check_small_design], ids=IDS + ["check_small_design"])
 def test_keyboard_interrupt_still_stops_the_cell(check):
     def interrupted(*args):
         raise KeyboardInterrupt
@@ -363,19 +414,30 @@ ANSWERS = {
     E.check_fc_share: (r"\b96", "%"),
     E.check_tanh_grad: (r"e-05", r"2\.5"),
     E.check_vanishing_depth: (r"\b6\b", r"\b11\b"),
-    E.check_torch_lrn: (r"alpha ?\* ?n", "multiplied by n"),
     E.check_activation_for_share: (r"\b63", "sqrt"),
     E.check_receptive_field: (r"\b195\b", r"\b67\b"),
     E.check_pool_coverage: ("twice", "every other"),
-    E.check_keep_scale: (r"1 ?/ ?\(1 ?- ?p\)", "doubled"),
     E.check_dropout: (r"1 ?/ ?\(1 ?- ?p\)", r"1 - p", "doubled"),
-    E.check_paper_test_time: (r"\(1 ?- ?p\)", r"[×x] ?0\.5"),
     E.check_flatten_size: (r"9,?216", r"43,?264", "6×6"),
+    E.check_pool3_widths: (r"\b67\b", r"\b98\b"),
+    E.check_gradient_scales: (r"1\.41", r"\{"),
+    E.check_lrn_winners: (r"\b2\b", r"\b6\b"),
+    E.check_unread_widths: (r"\b5[13579]\b", r"\bodd\b", r"\beven\b"),
+    E.check_exact_rule: (r"two_linear", r"'linear'"),
+    E.check_rule_side: (r"\bbelow\b", r"\beither\b", r"\babove\b"),
+    E.check_sgd_prediction: (r"\bTrue\b", r"\bFalse\b"),
 }
 
 
 @pytest.mark.parametrize("check", list(ANSWERS), ids=[c.__name__ for c in ANSWERS])
 def test_verdicts_do_not_give_the_answer_away(capsys, check):
+    if check in VALUES:
+        right, _, wrong = VALUES[check]
+        lines = [_verdict(capsys, check, answer)[1] for answer in [right, *wrong]]
+        assert lines[0].startswith("✅") and all(line.startswith("❌") for line in lines[1:])
+        for line in lines:
+            assert not [a for a in ANSWERS[check] if re.search(a, line.split(": ", 1)[-1])], line
+        return
     kind, solution = SOLUTIONS[check]
     lines = [_verdict(capsys, check, solution)[1]]  # right
     for at in range(min(2, _calls(check))):  # wrong: one answer off by half

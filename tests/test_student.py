@@ -4,7 +4,10 @@ import json
 
 import pytest
 
-from alexnet_lib.student import STUB, make_student_notebook, strip_solutions, student_version
+import nbformat
+
+from alexnet_lib import student as S
+from alexnet_lib.student import STUB, make_student_notebooks, strip_solutions, student_cells, student_version
 
 
 def nb(*cells):
@@ -48,22 +51,65 @@ def test_student_version():
     assert "55" in original["cells"][2]["source"]  # the original is not modified
 
 
-def test_make_student_notebook_files(tmp_path):
+def test_make_student_notebooks_refuses_bad_inputs_before_running_nbgrader(tmp_path):
     src = tmp_path / "ch.ipynb"
     src.write_text(json.dumps(nb(code("### BEGIN SOLUTION\nx = 1\n### END SOLUTION"))))
-    out = make_student_notebook(src, tmp_path / "student")
-    assert json.loads(out.read_text())["cells"][0]["source"] == STUB
     with pytest.raises(ValueError, match="overwrite the chapter"):
-        make_student_notebook(src, tmp_path)
+        make_student_notebooks([src], tmp_path)
     with pytest.raises(ValueError, match="nope.ipynb is not a notebook file"):
-        make_student_notebook(tmp_path / "nope.ipynb", tmp_path / "s")
+        make_student_notebooks([tmp_path / "nope.ipynb"], tmp_path / "s")
     (tmp_path / "bad.ipynb").write_text("{")
     with pytest.raises(ValueError, match="is not a readable notebook"):
-        make_student_notebook(tmp_path / "bad.ipynb", tmp_path / "s")
+        make_student_notebooks([tmp_path / "bad.ipynb"], tmp_path / "s")
     (tmp_path / "list.ipynb").write_text("[]")
     with pytest.raises(ValueError, match="is JSON but not a notebook"):
-        make_student_notebook(tmp_path / "list.ipynb", tmp_path / "s")
+        make_student_notebooks([tmp_path / "list.ipynb"], tmp_path / "s")
+    (tmp_path / "typo.ipynb").write_text(json.dumps(nb(code("### BEGIN SOLUTON\nx = 1\n### END SOLUTION"))))
+    with pytest.raises(ValueError, match="looks like a solution marker"):
+        make_student_notebooks([tmp_path / "typo.ipynb"], tmp_path / "s")
     assert not (tmp_path / "s").exists()  # nothing written for a bad input
+
+
+def test_a_missing_nbgrader_says_how_to_install_it(tmp_path, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_nbgrader(name, *args, **kwargs):
+        if name.startswith("nbgrader"):
+            raise ImportError("No module named 'nbgrader'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_nbgrader)
+    src = tmp_path / "ch.ipynb"
+    src.write_text(json.dumps(nb(code("x = 1"))))
+    with pytest.raises(ImportError, match=r"pip install nbgrader==0\.9\.6") as error:
+        make_student_notebooks([src], tmp_path / "s")
+    assert isinstance(error.value, ValueError)  # so the command line reports it in one line
+    with pytest.raises(ImportError, match="pip install nbgrader"):
+        S.configure(object())
+
+
+def _node(*cells):
+    return nbformat.from_dict(nb(*cells))
+
+
+def test_student_cells_prepares_what_clear_solutions_cannot():
+    answer = code("### BEGIN SOLUTION\nanswer = 55\n### END SOLUTION\ncheck(answer);", tags=["hide-input", "remove-output"])
+    answer["metadata"]["nbgrader"] = {"solution": True, "grade": False, "locked": False, "grade_id": "ex-1",
+                                      "schema_version": 3}
+    prepared = student_cells(_node(md("Why 55?\n\n```{solution} ex-1\n:class: dropdown\nBecause.\n```"), answer,
+                                   md("```{solution} ex-1\nOnly this.\n```"), code("plot()")), "ch.ipynb")
+    assert [c.cell_type for c in prepared.cells] == ["markdown", "code", "code"]  # an empty solution cell goes
+    assert prepared.cells[0].source == "Why 55?"
+    cell = prepared.cells[1]
+    assert cell.outputs == [] and cell.execution_count is None and cell.metadata["tags"] == ["remove-output"]
+    assert "55" in cell.source  # the stub is nbgrader's ClearSolutions' job, run right after
+    assert prepared.cells[2].outputs  # other cells keep their outputs (figures, widgets)
+    with pytest.raises(ValueError, match="no nbgrader solution metadata"):
+        student_cells(_node(code("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")), "ch.ipynb")
+    with pytest.raises(ValueError, match="looks like a solution marker"):
+        student_cells(_node(code("### END SOLUTON")), "ch.ipynb")
 
 
 @pytest.mark.parametrize("line", ["### BEGIN SOLUTON", "## BEGIN SOLUTION", "### end solution", "#BEGIN SOLUTION"])

@@ -6,6 +6,8 @@ matplotlib.use("Agg")
 
 import torch  # noqa: E402
 
+import numpy as np  # noqa: E402
+
 from alexnet_lib import exercises  # noqa: E402
 from alexnet_lib.widgets import OutputSizeExplorer  # noqa: E402
 from tests.single_thread import one_thread  # noqa: E402, F401
@@ -50,43 +52,37 @@ def test_explorer_draws_into_its_output():
     assert bytes(ex.figure.value) == b"" and ex.error
 
 
-def test_check_output_size(capsys):
-    assert exercises.check_output_size(lambda W, K, S, P: (W - K + 2 * P) // S + 1)
-    assert "✅" in capsys.readouterr().out
-    assert not exercises.check_output_size(lambda W, K, S, P: (W - K + 2 * P) / S + 1)
-    assert "floor division" in capsys.readouterr().out
-    assert not exercises.check_output_size(lambda W, K, S, P: round((W - K + 2 * P) / S) + 1)
+def test_check_pool3_widths(capsys):
+    assert exercises.check_pool3_widths((67, 98))
+    assert exercises.check_pool3_widths([np.int64(67), 98.0])  # any numeric type of the right widths
+    assert capsys.readouterr().out.count("✅") == 2
+    assert not exercises.check_pool3_widths((66, 98))
+    assert "cannot run" in capsys.readouterr().out
+    assert not exercises.check_pool3_widths((68, 98))
     out = capsys.readouterr().out
-    assert "PyTorch floors" in out and "too large" in out
-
-
-def test_check_output_size_takes_any_numeric_type_of_the_right_value(capsys):
-    import numpy as np
-
-    right = [lambda W, K, S, P: float((W - K + 2 * P) // S + 1),
-             lambda W, K, S, P: np.int64((W - K + 2 * P) // S + 1),
-             lambda W, K, S, P: torch.tensor((W - K + 2 * P) // S + 1),
-             lambda W, K, S, P: torch.div(torch.tensor(W - K + 2 * P), S, rounding_mode="floor") + 1]
-    for fn in right:
-        assert exercises.check_output_size(fn), capsys.readouterr().out
-    for fn in (lambda *a: True, lambda *a: None, lambda *a: float("nan"), lambda *a: torch.tensor([55]),
-               lambda *a: 10 ** 400):
-        assert not exercises.check_output_size(fn)
-    assert capsys.readouterr().out.count("❌") == 5
+    assert "narrower input still gives 1×1" in out and "67" not in out
+    assert not exercises.check_pool3_widths((67, 97))
+    out = capsys.readouterr().out
+    assert "wider input still gives 1×1" in out and "98" not in out
+    assert not exercises.check_pool3_widths((67, 99))
+    assert "pool3 gives 2×2" in capsys.readouterr().out
+    for wrong in ((98, 67), (67,), "67, 98", None, lambda: (67, 98), (67.5, 98)):
+        assert not exercises.check_pool3_widths(wrong)
+    assert capsys.readouterr().out.count("❌") == 6
 
 
 def test_checkers_never_raise(capsys):
     def boom(*args):
         raise NotImplementedError()
 
-    for check in (exercises.check_output_size, exercises.check_exact_sizes, exercises.check_fc_share):
+    for check in (exercises.check_exact_sizes, exercises.check_fc_share):
         assert not check(boom)
         assert "NotImplementedError" in capsys.readouterr().out
         assert not check(42)
         assert "pass your function itself" in capsys.readouterr().out
         assert not check(lambda *args: exit())  # noqa: F821
         assert "exit()" in capsys.readouterr().out
-    assert not exercises.check_output_size(lambda W, K: 0)
+    assert not exercises.check_exact_sizes(lambda lo: 0)
     assert "TypeError" in capsys.readouterr().out
     assert not exercises.check_exact_sizes(lambda lo, hi: "abc")
     assert not exercises.check_fc_share(lambda m: "abc")

@@ -8,7 +8,9 @@ where float32 went in) count as right. No message prints the answer to its own q
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import itertools
 import math
 import numbers
@@ -121,6 +123,67 @@ def checker(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
             return report(False, "", f"the checker could not prepare its cases ({describe(e)}); your function "
                                      f"was not judged, please report this")
     return total
+
+
+def judge_answer(answer: Any, judge: Callable[[Any], None], success: str) -> bool:
+    """The one-answer form of `run_cases`, for a value the learner wrote down (a prediction, a design's numbers).
+
+    A function passed where a value is wanted, a Wrong from the judge or an unforeseen error all end in ❌.
+    """
+    if callable(answer) and not isinstance(answer, (torch.Tensor, np.ndarray)):
+        return report(False, "", f"pass your answer itself (a value), not the function {show(answer)}")
+    try:
+        judge(answer)
+    except Wrong as wrong:
+        return report(False, "", f"your answer {wrong}")
+    except Exception as e:  # judging an answer nobody foresaw: a ❌, never a traceback or a ✅
+        return report(False, "", f"your answer cannot be checked ({describe(e)})")
+    return report(True, success, "")
+
+
+def assert_passes(check: Callable[..., bool], *args: Any) -> None:
+    """The autograder's form of any checker: silent when the answer passes, AssertionError with the hint when not.
+
+    nbgrader gives a test cell its points when it runs without an exception; the friendly checkers never raise,
+    so the test cells call them through this. The checker's ❌ line becomes the assertion's message.
+    """
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        ok = check(*args)
+    if ok is not True:
+        verdict = [line for line in printed.getvalue().splitlines() if line.startswith("❌")]
+        raise AssertionError(verdict[-1] if verdict else f"{getattr(check, '__name__', 'the check')} did not pass")
+
+
+def one_of(got: Any, options: Iterable[str], what: str) -> str:
+    """A string answer that is one of `options` (case and surrounding spaces ignored), else Wrong."""
+    options = list(options)
+    if not isinstance(got, str) or got.strip().lower() not in options:
+        raise Wrong(f"for {what} is {show(got)}; write one of {', '.join(repr(o) for o in options)}")
+    return got.strip().lower()
+
+
+def subset_of(got: Any, options: Iterable[Any], what: str, match: Callable[[Any, Any], bool] = lambda a, b: a == b
+              ) -> set:
+    """A collection (set, list, tuple) whose every element matches one of `options`, as a set of those options."""
+    options = list(options)
+    if isinstance(got, (str, bytes, dict)) or not isinstance(got, Iterable):
+        raise Wrong(f"for {what} is {show(got)}; give a set such as {{{show(options[0])}}} (or set() for none)")
+    chosen = set()
+    for item in itertools.islice(iter(got), len(options) * 4 + 1):
+        found = [o for o in options if _matches(match, item, o)]
+        if not found:
+            raise Wrong(f"for {what} contains {show(item)}, which is not one of {', '.join(show(o) for o in options)}")
+        chosen.add(found[0])
+    return chosen
+
+
+def _matches(match: Callable[[Any, Any], bool], item: Any, option: Any) -> bool:
+    """`match(item, option)`, with an answer that cannot even be compared counting as no match."""
+    try:
+        return bool(match(item, option))
+    except Exception:  # a learner's odd element (a tensor, an object) is simply not one of the options
+        return False
 
 
 def too(value: float, want: float) -> str:

@@ -1,4 +1,4 @@
-"""Checkers for the whole-network chapter: a grouped convolution's parameters, its two towers, FC1's input size."""
+"""Checkers for the whole-network chapter: a small design for 28×28, a grouped convolution's towers, FC1's input."""
 
 from __future__ import annotations
 
@@ -8,34 +8,43 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
-from ..architecture import towers_forward
+from ..architecture import design_report, towers_forward
 from ..model import AlexNetConfig
 from ._common import Wrong, checker, describe, exactly, run_cases, show
 
-# (in, out, kernel, groups): the paper's grouped and ungrouped convolutions, plus groups other than 2.
-GROUPED_PARAMS_CASES = [(96, 256, 5, 2), (96, 256, 5, 1), (3, 96, 11, 1), (256, 384, 3, 1), (384, 384, 3, 2),
-                        (384, 256, 3, 2), (8, 4, 3, 4), (6, 12, 1, 3)]
+#: The budget of the design exercise, and the input it must take: one Fashion-MNIST image at its own 28×28.
+DESIGN_BUDGET, DESIGN_INPUT = 60_000, (2, 1, 28, 28)
 
 
 @checker
-def check_grouped_conv_params(fn: Callable[[int, int, int, int], Any]) -> bool:
-    """Exercise: `fn(c_in, c_out, k, groups)` gives the parameters (weights and biases) of a grouped convolution."""
-    def judge(c_in: int, c_out: int, k: int, g: int) -> Callable[[Any], None]:
-        want = sum(p.numel() for p in nn.Conv2d(c_in, c_out, k, groups=g, device="meta").parameters())
+def check_small_design(build: Callable[[], Any]) -> bool:
+    """Exercise: `build()` returns an AlexNet-style nn.Module for 1×28×28 inputs and 10 classes within the budget,
+    with at most half of its parameters in fully connected layers."""
+    def judge(net: Any) -> None:
+        if not isinstance(net, nn.Module):
+            raise Wrong(f"returned {show(net)}; return the network, an nn.Module (e.g. nn.Sequential(...))")
+        try:
+            report = design_report(net, DESIGN_INPUT)
+        except Exception as e:  # a design that cannot run on a 28×28 image becomes a hint
+            raise Wrong(f"cannot run on a batch of 1×28×28 images: {describe(e)}") from None
+        if report.output_shape != (DESIGN_INPUT[0], 10):
+            raise Wrong(f"gives shape {report.output_shape} for a batch of {DESIGN_INPUT[0]} images; it must give "
+                        f"10 scores per image")
+        missing = [what for what, ok in (("two convolutions", report.convs >= 2), ("ReLU", report.relu),
+                                         ("an overlapping max-pool (kernel larger than stride)",
+                                          report.overlapping_pool), ("dropout", report.dropout)) if not ok]
+        if missing:
+            raise Wrong(f"lacks AlexNet's ingredients: {', '.join(missing)}")
+        if report.parameters > DESIGN_BUDGET:
+            raise Wrong(f"has {report.parameters:,} parameters, over the budget of {DESIGN_BUDGET:,}: look at the "
+                        f"layer whose weights grow with the flattened size")
+        if report.linear_share > 0.5:
+            raise Wrong(f"keeps {report.linear_share:.0%} of its parameters in nn.Linear layers; put at most half "
+                        f"there (shrink what reaches the first fully connected layer)")
 
-        def tip(value: int) -> str:
-            if value == c_out * (c_in // g) * k * k:
-                return "add the biases: one per output channel"
-            if value == c_out * c_in * k * k + c_out and g > 1:
-                return "that is the ungrouped count: each output channel sees only in/groups input channels"
-            return "count per output channel: the k × k weights for each input channel its group sees, and its bias"
-
-        return lambda got: exactly(got, want, "a count of parameters is whole: use // to divide by groups", tip)
-
-    cases = ((f"conv_params({c_in}, {c_out}, {k}, {g})", (c_in, c_out, k, g), judge(c_in, c_out, k, g))
-             for c_in, c_out, k, g in GROUPED_PARAMS_CASES)
-    return run_cases(fn, "check_grouped_conv_params(conv_params)", cases,
-                     "your count matches PyTorch's for every case, grouped and ungrouped")
+    return run_cases(build, "check_small_design(build)", [("build()", (), judge)],
+                     "your network takes 28×28 images to 10 scores with AlexNet's ingredients, within the budget, "
+                     "and most of its parameters are in convolutions")
 
 
 def _tower_cases() -> list[tuple[nn.Conv2d, torch.Tensor]]:

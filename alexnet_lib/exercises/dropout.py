@@ -1,4 +1,4 @@
-"""Checkers for the dropout chapter: inverted dropout, the survivors' scale, the paper's test-time rule."""
+"""Checkers for the dropout chapter: inverted dropout, and where the paper's test-time rule is exact."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from typing import Any, Callable
 
 import torch
 
-from ._common import Wrong, checker, first_mismatch, near, run_cases, tensor_like
+from .. import dropout_rules
+from ._common import Wrong, checker, first_mismatch, judge_answer, one_of, run_cases, show, subset_of, tensor_like
 
 
 def _seeded(fn: Any) -> Any:
@@ -60,40 +61,42 @@ def check_dropout(fn: Callable[[torch.Tensor, float], Any]) -> bool:
 
 
 @checker
-def check_keep_scale(fn: Callable[[float], Any]) -> bool:
-    """Exercise: `fn(p)` is the factor for the survivors that keeps the expected value of a unit unchanged."""
-    def judge(p: float) -> Callable[[Any], None]:
-        want = 1 / (1 - p)
-        return lambda got: near(got, want, 1e-9 * want, "one number, the factor", lambda value: (
-            "that is the probability of keeping a unit; the survivors must make up for the dropped ones"
-            if abs(value - (1 - p)) <= 1e-9 else
-            "a unit survives with probability 1-p, so E[scale * mask * x] = scale * (1-p) * x"))
+def check_exact_rule(answer: Any) -> bool:
+    """Exercise: `answer` is the set of dropout_rules.NET_NAMES for which the paper's test-time rule equals the exact
+    average over dropout masks."""
+    want = {name for name in dropout_rules.NET_NAMES if dropout_rules.rule_gap(name) < 1e-9}
 
-    cases = ((f"keep_scale({p})", (p,), judge(p)) for p in (0.0, 0.1, 0.5, 0.75, 0.9))
-    return run_cases(fn, "check_keep_scale(keep_scale)", cases,
-                     "your factor keeps every unit's expected value unchanged for every p checked")
+    def judge(got: Any) -> None:
+        chosen = subset_of(got, dropout_rules.NET_NAMES, "the set of nets")
+        if chosen - want:
+            raise Wrong("includes a net on which the two differ: the rule is exact only where the average of the "
+                        "outputs is the output of the average input")
+        if want - chosen:
+            raise Wrong("misses a net on which the rule is exact: which maps commute with taking an average?")
+
+    return judge_answer(answer, judge, "right: scaling the weights is exact exactly where everything after the "
+                                       "dropped units is linear; the run below shows the gaps")
+
+
+_SIDES = ("below", "above", "either")
 
 
 @checker
-def check_paper_test_time(fn: Callable[[torch.Tensor, float], Any]) -> bool:
-    """Exercise: `fn(h, p)` is the paper's test-time output for a unit trained with plain (unscaled) dropout.
+def check_rule_side(answer: Any) -> bool:
+    """Exercise: `answer` maps 'relu' and 'softmax' to where the paper's rule lands against the mask average:
+    'below' (never above it), 'above' (never below it) or 'either'."""
+    def side(name: str) -> str:
+        signs = dropout_rules.gap_signs(name) - {0}
+        return "either" if len(signs) > 1 else "below" if signs == {-1} else "above"
 
-    The right answer is the expectation of plain dropout's output over its masks, checked exactly.
-    """
-    h = torch.rand(64, generator=torch.Generator().manual_seed(0)) + 0.5
-    hd = h.to(torch.float64)
+    def judge(got: Any) -> None:
+        if not isinstance(got, dict) or set(got) != {"relu", "softmax"}:
+            raise Wrong(f"is {show(got)}; give a dict with the keys 'relu' and 'softmax'")
+        for name in ("relu", "softmax"):
+            if one_of(got[name], _SIDES, f"'{name}'") != side(name):
+                raise Wrong(f"for '{name}' is not what the run below shows; " + (
+                    "ReLU is convex: what does that say about f(average) against average of f?" if name == "relu"
+                    else "softmax is neither convex nor concave: can one sign hold for every output?"))
 
-    def judge(p: float) -> Callable[[Any], None]:
-        def verdict(got: Any) -> None:
-            values = tensor_like(got, h, "h")
-            if first_mismatch(values, hd * (1 - p), 1e-6, 1e-6) is not None:
-                raise Wrong("differs from the average over dropout masks; " + (
-                    "that is inverted dropout's training-time scale; at test time the paper shrinks instead"
-                    if first_mismatch(values, hd / (1 - p), 1e-6, 1e-6) is None else
-                    "eval mode uses every unit, so scale it by the probability it was present in training"))
-        return verdict
-
-    cases = ((f"paper_test_time(h, {p})", (h.clone(), p), judge(p)) for p in (0.5, 0.3, 0.0))
-    return run_cases(fn, "check_paper_test_time(paper_test_time)", cases,
-                     "your test-time output equals the average of plain dropout's output over its masks, for "
-                     "every p checked")
+    return judge_answer(answer, judge, "right for both: a convex function of the average never exceeds the average "
+                                       "of the function (Jensen's inequality), and softmax follows no such rule")

@@ -1,16 +1,12 @@
-"""Checkers for the local response normalisation chapter: LRN by hand, PyTorch's convention, when LRN bites."""
+"""Checkers for the local response normalisation chapter: LRN by hand, who wins after LRN, when LRN bites."""
 
 from __future__ import annotations
 
 import math
 from typing import Any, Callable
 
-import torch
-from torch import nn
-
-from ..layers import LocalResponseNorm
-from ..lrn import lrn_profile
-from ._common import Wrong, checker, near, number, numbers_of, run_cases, show, too, whole_number
+from ..lrn import lrn_profile, strongest_channel
+from ._common import Wrong, checker, judge_answer, near, numbers_of, run_cases, too, whole_number
 
 # (profile, n, alpha, beta, k): the paper's values, edges, an isolated peak, a wide window, k=1 and beta=1.
 LRN_CASES = [([0.0, 10.0, 100.0, 10.0, 0.0, 0.0, 50.0], 5, 1e-4, 0.75, 2.0),
@@ -48,53 +44,32 @@ def check_lrn_1d(fn: Callable[[list, int, float, float, float], Any]) -> bool:
                      f"all {len(LRN_CASES)} profiles match the paper's formula, edges included")
 
 
-TORCH_LRN_KEYS = ("size", "alpha", "beta", "k")
-
-
-def _torch_kwargs(got: Any) -> dict:
-    """The learner's keyword arguments, checked before nn.LocalResponseNorm sees them."""
-    if not isinstance(got, dict):
-        raise Wrong(f"should return a dict of keyword arguments, got {show(got)}")
-    unknown = [key for key in got if key not in TORCH_LRN_KEYS]
-    if unknown:
-        raise Wrong(f"nn.LocalResponseNorm(**{show(got)}) failed: it has no argument {show(unknown[0])}; "
-                    f"its arguments are size, alpha, beta, k")
-    if "size" not in got:
-        raise Wrong(f"returned {show(got)} without size: nn.LocalResponseNorm needs the window size")
-    kwargs = {key: number(value, f"a number for {key}") for key, value in got.items()}
-    kwargs["size"] = whole_number(got["size"], "size is a number of channels")
-    if not 1 <= kwargs["size"] <= 64:
-        raise Wrong(f"size={kwargs['size']}: give nn.LocalResponseNorm the window size, the number of channels summed")
-    return kwargs
+#: The profile of the prediction exercise: one channel on its own, three strong ones side by side.
+WINNER_PROFILE = (0.0, 0.0, 150.0, 0.0, 0.0, 0.0, 200.0, 190.0, 180.0)
 
 
 @checker
-def check_torch_lrn(fn: Callable[[int, float, float, float], Any]) -> bool:
-    """Exercise: `fn(n, alpha, beta, k)` returns kwargs for nn.LocalResponseNorm that compute the paper's LRN."""
-    x = torch.randn(2, 16, 3, 3, generator=torch.Generator().manual_seed(0)) * 30
+def check_lrn_winners(answer: Any) -> bool:
+    """Exercise: `answer` is (at full scale, at 1/100 scale): the channel of WINNER_PROFILE with the largest LRN output."""
+    small = [v / 100 for v in WINNER_PROFILE]
+    want = (strongest_channel(WINNER_PROFILE), strongest_channel(small))
 
-    def judge(n: int, alpha: float, beta: float, k: float) -> Callable[[Any], None]:
-        def verdict(got: Any) -> None:
-            kwargs = _torch_kwargs(got)
-            try:
-                theirs = nn.LocalResponseNorm(**kwargs)(x).to(torch.float64)
-            except Exception as e:  # values PyTorch refuses must become a hint
-                raise Wrong(f"nn.LocalResponseNorm(**{show(got)}) failed: {type(e).__name__}; "
-                            f"its arguments are size, alpha, beta, k") from None
-            ours = LocalResponseNorm(n, alpha, beta, k)(x).to(torch.float64)
-            if not bool(((ours - theirs).abs() <= 1e-5 + 1e-5 * ours.abs()).all()):
-                hint = ("PyTorch's formula divides alpha by size and the paper's does not: pass an alpha that makes "
-                        "up for it"
-                        if abs(float(kwargs.get("alpha", 0.0)) - alpha) < 1e-12 else
-                        "keep size=n, beta and k as they are; only alpha changes")
-                raise Wrong(f"returned {show(got)}, which does not reproduce the paper's layer; {hint}")
-        return verdict
+    def judge(got: Any) -> None:
+        values = numbers_of(got, 2, "a pair of channel indices (full scale, 1/100 scale)")
+        if len(values) != 2:
+            raise Wrong(f"has {len(values)} value(s); give two channel indices, (full scale, 1/100 scale)")
+        chosen = [whole_number(v, "a channel index is a whole number") for v in values]
+        if not all(0 <= c < len(WINNER_PROFILE) for c in chosen):
+            raise Wrong(f"names a channel outside 0..{len(WINNER_PROFILE) - 1}")
+        if chosen[0] != want[0]:
+            raise Wrong("is wrong at full scale: compare the divisor of a channel whose neighbours are silent with "
+                        "the divisor of one in a crowd")
+        if chosen[1] != want[1]:
+            raise Wrong("is wrong at 1/100 scale: how large is alpha * (sum of squares) next to k there?")
 
-    cases = ((f"paper_to_torch({n}, {alpha}, {beta}, {k})", (n, alpha, beta, k), judge(n, alpha, beta, k))
-             for n, alpha, beta, k in ((5, 1e-4, 0.75, 2.0), (3, 1e-3, 0.5, 1.0), (7, 2e-5, 1.0, 2.0)))
-    return run_cases(fn, "check_torch_lrn(paper_to_torch)", cases,
-                     "with your keyword arguments nn.LocalResponseNorm computes the paper's layer in all three "
-                     "settings")
+    return judge_answer(answer, judge, "both winners right: with large activations LRN lets an isolated channel beat "
+                                       "louder ones in a crowd; with small ones it is a constant factor and changes "
+                                       "no ranking")
 
 
 @checker

@@ -1,4 +1,4 @@
-"""Checkers for the output-size chapter: the size formula, the widths conv1 tiles exactly, the FC layers' share."""
+"""Checkers for the output-size chapter: the widths that give a 1×1 pool3, the widths conv1 tiles exactly, FC's share."""
 
 from __future__ import annotations
 
@@ -7,30 +7,48 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
-from ..model import alexnet_d2l, alexnet_paper
-from ..shapes import conv_output_size, conv_remainder
-from ._common import Wrong, checker, exactly, near, number, numbers_of, run_cases, show, whole_number
+from ..architecture import input_widths_for
+from ..model import AlexNetConfig, alexnet_d2l, alexnet_paper
+from ..shapes import conv_remainder
+from ._common import Wrong, checker, judge_answer, near, number, numbers_of, run_cases, show, whole_number
 
-# (W, K, S, P): exact divisions, floored ones, stride 1, padding larger than the remainder, AlexNet's layers.
-OUTPUT_SIZE_CASES = [(227, 11, 4, 0), (224, 11, 4, 0), (224, 11, 4, 2), (224, 11, 4, 1), (55, 3, 2, 0),
-                     (27, 5, 1, 2), (13, 3, 1, 1), (13, 3, 2, 0), (7, 7, 1, 0), (10, 3, 3, 0), (28, 5, 2, 2),
-                     (1, 1, 1, 0), (32, 4, 5, 3)]
+def _width_pair(got: Any) -> tuple[int, int]:
+    """Two whole numbers (first, last) from a tuple, list or 1-D tensor, else Wrong."""
+    values = numbers_of(got, 2, "a pair (first, last)")
+    if len(values) != 2:
+        raise Wrong(f"has {len(values)} number(s); give two, (first, last)")
+    first, last = (whole_number(v, "widths are whole numbers of pixels") for v in values)
+    if first > last:
+        raise Wrong(f"starts after it ends ({first} > {last}); give (first, last)")
+    return first, last
+
+
+def _pool3_side(W: int) -> str:
+    """What pool3 gives for an input of W pixels, in words (for a hint about the learner's own width)."""
+    config = AlexNetConfig()
+    if not 1 <= W <= 4096 or not config._fits(W):
+        return "the network cannot run (a layer gets an input smaller than its window)"
+    side = config._walk(W)[-1]
+    return f"pool3 gives {side}×{side}"
 
 
 @checker
-def check_output_size(fn: Callable[[int, int, int, int], Any]) -> bool:
-    """Exercise: `fn(W, K, S, P)` must return PyTorch's output size for every case, as a whole number."""
-    def judge(W: int, K: int, S: int, P: int) -> Callable[[Any], None]:
-        hint = ("check the formula: the padded size minus the kernel, divided by the stride, plus one"
-                if conv_remainder(W, K, S, P) == 0 else
-                "this case does not divide exactly: PyTorch floors, so use // and add 1 afterwards")
-        floors = "PyTorch floors: use // (floor division), not /"
-        return lambda got: exactly(got, conv_output_size(W, K, S, P), floors, lambda _: hint)
+def check_pool3_widths(answer: Any) -> bool:
+    """Exercise: `answer` is (first, last), the input widths from which to which the paper's pool3 is 1×1."""
+    want = input_widths_for(1)
 
-    cases = ((f"output_size({W}, {K}, {S}, {P})", (W, K, S, P), judge(W, K, S, P))
-             for W, K, S, P in OUTPUT_SIZE_CASES)
-    return run_cases(fn, "check_output_size(output_size)", cases,
-                     f"all {len(OUTPUT_SIZE_CASES)} cases agree with PyTorch, floors included")
+    def judge(got: Any) -> None:
+        first, last = _width_pair(got)
+        for name, W in (("first", first), ("last", last)):
+            if W not in want:
+                raise Wrong(f"is off: at your {name} width, W = {W}, {_pool3_side(W)}")
+        if first != want[0]:
+            raise Wrong("starts too late: a narrower input still gives 1×1 at pool3; keep shrinking W")
+        if last != want[-1]:
+            raise Wrong("ends too early: a wider input still gives 1×1 at pool3; keep growing W")
+
+    return judge_answer(answer, judge, "exactly the widths whose pool3 is 1×1: one pixel narrower fails, one wider "
+                                       "gives 2×2")
 
 
 @checker

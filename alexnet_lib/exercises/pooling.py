@@ -8,8 +8,8 @@ import torch
 import torch.nn.functional as F
 
 from ..model import AlexNetConfig
-from ..pooling import pool_coverage, receptive_fields
-from ._common import Wrong, checker, exactly, number, numbers_of, run_cases, show, too, whole_number
+from ..pooling import pool_coverage, receptive_fields, unread_widths
+from ._common import Wrong, checker, exactly, judge_answer, number, numbers_of, run_cases, show, too, whole_number
 
 
 @checker
@@ -76,3 +76,31 @@ def check_max_pool_1d(fn: Callable[[list, int, int], Any]) -> bool:
              for z, s in ((3, 2), (2, 2), (3, 3), (1, 1), (4, 1), (11, 1)))
     return run_cases(fn, "check_max_pool_1d(max_pool_1d)", cases,
                      "your max pooling matches F.max_pool1d on every window and stride")
+
+
+#: The widths of the unread-rows exercise: AlexNet's 55 and its neighbours.
+UNREAD_RANGE = range(50, 61)
+
+
+@checker
+def check_unread_widths(answer: Any) -> bool:
+    """Exercise: `answer` maps (2, 2) and (3, 2) to the widths in UNREAD_RANGE that leave an input unread."""
+    def judge(got: Any) -> None:
+        if not isinstance(got, dict) or set(got) != {(2, 2), (3, 2)}:
+            raise Wrong(f"is {show(got)}; give a dict with the keys (2, 2) and (3, 2), each a list of widths")
+        for z, s in ((2, 2), (3, 2)):
+            want = set(unread_widths(UNREAD_RANGE, z, s))
+            chosen = [whole_number(w, "widths are whole numbers") for w in numbers_of(got[(z, s)], len(UNREAD_RANGE),
+                                                                                    "a list of widths")]
+            outside = [w for w in chosen if w not in UNREAD_RANGE]
+            if outside:
+                raise Wrong(f"for {(z, s)} lists {outside[0]}, outside {UNREAD_RANGE.start}..{UNREAD_RANGE.stop - 1}")
+            read = sorted(set(chosen) - want)
+            if read:
+                raise Wrong(f"for {(z, s)} lists W = {read[0]}, where every input is read by some window: "
+                            f"check with coverage({read[0]}, {z}, {s})")
+            if want - set(chosen):
+                raise Wrong(f"for {(z, s)} misses width(s) whose last input no window reaches")
+
+    return judge_answer(answer, judge, "right for both poolings: the parity of W decides, in opposite ways for the "
+                                       "two windows")

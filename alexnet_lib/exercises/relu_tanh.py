@@ -1,4 +1,4 @@
-"""Checkers for the ReLU-versus-tanh chapter: ReLU by hand, tanh's derivative, the depth where gradients vanish."""
+"""Checkers for the ReLU-versus-tanh chapter: which scales keep gradients, tanh's derivative, where sigmoid's vanish."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, Callable
 import torch
 
 from .. import activations
-from ._common import Wrong, checker, exactly, first_mismatch, run_cases, tensor_like
+from ._common import Wrong, checker, exactly, first_mismatch, judge_answer, number, run_cases, show, subset_of, tensor_like
 
 
 def _probe() -> torch.Tensor:
@@ -31,19 +31,37 @@ def _against(want: torch.Tensor, x: torch.Tensor, atol: float, tip: Callable[[fl
     return verdict
 
 
+def _is_scale(item: Any, scale: float) -> bool:
+    """Whether a learner's number names one of the probed scales (1.41, 1.414 and math.sqrt(2) all name 1.41)."""
+    return abs(number(item, "a weight scale") - scale) <= 0.01
+
+
+@lru_cache(maxsize=None)
+def _keeps(name: str, scale: float) -> bool:
+    """activations.keeps_gradient, once per stack: the stacks are seeded, and the test cell asks again."""
+    with torch.random.fork_rng(devices=[]):
+        return activations.keeps_gradient(name, scale)
+
+
 @checker
-def check_relu(fn: Callable[[torch.Tensor], Any]) -> bool:
-    """Exercise: `fn(x)` must compute max(0, x) element-wise, like torch.relu, for any shape of x."""
-    x, square = _probe(), torch.tensor([[-1.0, 2.0], [3.0, -4.0]])
+def check_gradient_scales(answer: Any) -> bool:
+    """Exercise: `answer` maps 'relu' and 'tanh' to the probed weight scales at which a 20-layer stack keeps its
+    first layer's gradient within a factor of 10 of its last layer's."""
+    def judge(got: Any) -> None:
+        if not isinstance(got, dict) or set(got) != {"relu", "tanh"}:
+            raise Wrong(f"is {show(got)}; give a dict with the keys 'relu' and 'tanh', each a set of scales")
+        for name in ("relu", "tanh"):
+            chosen = subset_of(got[name], activations.PROBE_SCALES, f"'{name}'", _is_scale)
+            want = {s for s in activations.PROBE_SCALES if _keeps(name, s)}
+            if chosen - want:
+                raise Wrong(f"for '{name}' includes a scale at which the first layer's gradient ends up more than "
+                            f"10 times away from the last layer's; run the cell below and compare")
+            if want - chosen:
+                raise Wrong(f"for '{name}' misses a scale at which the gradient survives the 20 layers within a "
+                            f"factor of 10; run the cell below and compare")
 
-    def tip(x_i: float, values: torch.Tensor) -> str:
-        return "negative inputs must give 0" if x_i <= 0 else "positive inputs must pass through unchanged"
-
-    cases = [("relu(x)", (x.clone(),), _against(torch.relu(x), x, 1e-9, tip)),
-             ("relu(x) for a 2×2 x", (square.clone(),), _against(torch.relu(square), square, 1e-9, tip))]
-    return run_cases(fn, "check_relu(relu)", cases,
-                     f"relu agrees with torch.relu on {len(x)} inputs (zero, tiny and large ones included) "
-                     f"and keeps the shape of a 2×2 input")
+    return judge_answer(answer, judge, "right for both activations: see in the run below how narrow ReLU's good "
+                                       "range is, and how tanh's slope near 0 forgives a scale that ReLU does not")
 
 
 @checker

@@ -1,4 +1,4 @@
-"""Checkers for the training chapter: accuracy from a confusion matrix, per class, and the `fast` schedule."""
+"""Checkers for the training chapter: the paper's SGD against PyTorch's, a hidden failure, the `fast` schedule."""
 
 from __future__ import annotations
 
@@ -6,62 +6,56 @@ from typing import Any, Callable
 
 import torch
 
+from .. import sgd_rules
+from ..metrics import accuracy, per_class_accuracy
 from ..recipes import Recipe, lr_at
-from ._common import Wrong, checker, first_mismatch, near, numbers_of, run_cases
-
-
-def _random_confusions() -> list[torch.Tensor]:
-    """Seeded confusion matrices: 10 classes like Fashion-MNIST, a small one, and one with an empty class."""
-    g = torch.Generator().manual_seed(0)
-    mats = [torch.randint(0, 50, (10, 10), generator=g) + torch.diag(torch.randint(200, 900, (10,), generator=g)),
-            torch.tensor([[5, 1, 0], [2, 7, 1], [0, 3, 9]])]
-    empty = mats[0].clone()
-    empty[3] = 0  # a class with no test images must not crash a per-class accuracy
-    return mats + [empty]
-
-
-def _confusion_cases(name: str, judge: Callable[[torch.Tensor], Callable[[Any], None]]) -> list:
-    return [(f"{name}(confusion {tuple(c.shape)})", (c.clone(),), judge(c)) for c in _random_confusions()]
+from ._common import Wrong, checker, judge_answer, near, run_cases, show
 
 
 @checker
-def check_accuracy_from_confusion(fn: Callable[[torch.Tensor], Any]) -> bool:
-    """Exercise: `fn(confusion)` gives the overall accuracy (correct / all) of a confusion matrix."""
-    def judge(c: torch.Tensor) -> Callable[[Any], None]:
-        want = float(c.diag().sum()) / float(c.sum())
-        return lambda got: near(got, want, 1e-6, "one number, the accuracy", lambda value: (  # float32 is fine
-            "divide by every prediction, c.sum(), not by the number of classes" if value > 1 else
-            "the correct predictions are the diagonal: c.diag().sum()"))
+def check_sgd_prediction(answer: Any) -> bool:
+    """Exercise: `answer` is (constant, divided): whether the paper's rule and torch.optim.SGD end on the same
+    weights with a constant learning rate, and with one divided by ten halfway."""
+    want = (sgd_rules.rules_agree(sgd_rules.CONSTANT), sgd_rules.rules_agree(sgd_rules.DIVIDED))
 
-    return run_cases(fn, "check_accuracy_from_confusion(accuracy)", _confusion_cases("accuracy", judge),
-                     "the diagonal over the total, on all three matrices")
+    def judge(got: Any) -> None:
+        if not isinstance(got, (tuple, list)) or len(got) != 2 or not all(isinstance(g, bool) for g in got):
+            raise Wrong(f"is {show(got)}; give two booleans, (constant, divided)")
+        if got[0] != want[0]:
+            raise Wrong("is wrong for the constant learning rate: write both velocities in terms of the gradients "
+                        "and compare them step by step")
+        if got[1] != want[1]:
+            raise Wrong("is wrong for the divided learning rate: in which rule does the old learning rate stay "
+                        "inside the velocity after the division?")
+
+    return judge_answer(answer, judge, "right for both schedules: where the learning rate enters the velocity only "
+                                       "matters once it changes")
 
 
 @checker
-def check_per_class_accuracy(fn: Callable[[torch.Tensor], Any]) -> bool:
-    """Exercise: `fn(confusion)` gives, per true class (row), the share predicted correctly; 0 for an empty row."""
-    def judge(c: torch.Tensor) -> Callable[[Any], None]:
-        rows, diag = c.sum(1).double(), c.diag().double()
-        want = torch.where(rows > 0, diag / rows.clamp_min(1), torch.zeros_like(rows))
+def check_hidden_failure(answer: Any) -> bool:
+    """Exercise: `answer` is a 10×10 confusion matrix of 100 test images per class with overall accuracy at least
+    90% in which some class is never recognised."""
+    def judge(got: Any) -> None:
+        try:
+            c = torch.as_tensor(got)
+        except Exception:  # lists of odd things: say what a confusion matrix is
+            raise Wrong(f"is {show(got)}; give a 10×10 tensor (or nested list) of counts") from None
+        if tuple(c.shape) != (10, 10) or c.is_complex() or c.dtype == torch.bool:
+            raise Wrong(f"has shape {tuple(c.shape)}; give a 10×10 matrix of counts, one row per true class")
+        values = c.to(torch.float64)
+        if not bool(torch.isfinite(values).all()) or bool((values < 0).any()) or bool((values != values.round()).any()):
+            raise Wrong("has entries that are not counts: use whole numbers, 0 or more")
+        if not bool((values.sum(1) == 100).all()):
+            raise Wrong("has a row that does not add up to 100: each class has 100 test images")
+        overall, worst = accuracy(values), float(per_class_accuracy(values).min())
+        if overall < 0.9:
+            raise Wrong(f"has an overall accuracy of {overall:.1%}; it must be at least 90%")
+        if worst > 0:
+            raise Wrong("recognises every class at least sometimes; one class must never be predicted correctly")
 
-        def verdict(got: Any) -> None:
-            if isinstance(got, torch.Tensor) and got.shape == want.shape and not got.is_complex():
-                nan = torch.isnan(got.detach().to("cpu", torch.float64))
-                if (nan & (rows == 0)).any():
-                    raise Wrong("a class with no test images gave NaN: return 0 for an empty row")
-            values = torch.tensor(numbers_of(got, len(want), "one number per class"), dtype=torch.float64)
-            if values.shape != want.shape:
-                raise Wrong(f"returned {len(values)} values; give one per class ({len(want)})")
-            if first_mismatch(values, want, 1e-6) is not None:
-                cols = diag / c.sum(0).double().clamp_min(1)
-                tip = ("you divided by the column sums (that is precision); divide by the row sums, the true classes"
-                       if first_mismatch(values, cols, 1e-6) is None else
-                       "divide each diagonal entry by the sum of its row")
-                raise Wrong(f"some values are wrong; {tip}")
-        return verdict
-
-    return run_cases(fn, "check_per_class_accuracy(per_class)", _confusion_cases("per_class", judge),
-                     "each class's diagonal entry over its row, empty classes included")
+    return judge_answer(answer, judge, "an overall accuracy of at least 90% with one class never recognised: this is "
+                                       "why the chapter looks at per-class accuracy")
 
 
 @checker
