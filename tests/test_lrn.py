@@ -150,16 +150,6 @@ def test_check_lrn_1d(capsys):
     assert "one per channel" in capsys.readouterr().out
 
 
-def test_check_torch_lrn(capsys):
-    assert exercises.check_torch_lrn(lambda n, a, b, k: dict(size=n, alpha=a * n, beta=b, k=k))
-    assert "✅" in capsys.readouterr().out
-    assert not exercises.check_torch_lrn(lambda n, a, b, k: dict(size=n, alpha=a, beta=b, k=k))
-    hint = capsys.readouterr().out
-    assert "❌" in hint and "multiplied by n" not in hint and "alpha * n" not in hint  # a hint, not the answer
-    assert not exercises.check_torch_lrn(lambda n, a, b, k: dict(depth_radius=n, alpha=a))
-    assert "failed" in capsys.readouterr().out
-
-
 def test_check_activation_for_share(capsys):
     assert exercises.check_activation_for_share(lambda s, n, a, k: math.sqrt(s * k / ((1 - s) * a * n)))
     assert "✅" in (out := capsys.readouterr().out) and "63" not in out  # the chapter's question stays open
@@ -171,7 +161,7 @@ def test_lrn_checkers_never_raise(capsys):
     def boom(*args):
         raise NotImplementedError()
 
-    for check in (exercises.check_lrn_1d, exercises.check_torch_lrn, exercises.check_activation_for_share):
+    for check in (exercises.check_lrn_1d, exercises.check_activation_for_share):
         assert not check(boom)
         assert "NotImplementedError" in capsys.readouterr().out
         assert not check("not a function")
