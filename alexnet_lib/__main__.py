@@ -128,7 +128,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--batch-size", type=int, default=128)
     b.add_argument("--workers", type=int, default=4, help="DataLoader workers for d2l's way (d2l uses 4)")
     b.add_argument("--device")
-    b.add_argument("--out", help="also write the measurement with its provenance as JSON, e.g. data/runs/bench_cpu.json")
+    b.add_argument("--out", help="also write the measurement and its provenance as JSON (e.g. data/runs/bench.json)")
     b.set_defaults(func=_bench)
 
     a = sub.add_parser("analyse", help="confusion, mistakes, conv1 filters and neighbours of a trained run")

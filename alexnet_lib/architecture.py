@@ -387,8 +387,11 @@ class DesignReport:
 def design_report(model: nn.Module, input_shape: tuple = (2, 1, 28, 28)) -> DesignReport:
     """Count a model's parameters, their share in nn.Linear layers and its layer kinds; run it on zeros in eval mode.
 
-    The model's own training/eval mode is restored afterwards; an error in its forward pass propagates.
+    The model's own training/eval mode is restored afterwards; a model that cannot take such a batch is a
+    ValueError that says what went wrong in it.
     """
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"model={model!r} must be a torch.nn.Module, e.g. the nn.Sequential your build() returns")
     params = sum(p.numel() for p in model.parameters())
     linear = sum(p.numel() for m in model.modules() if isinstance(m, nn.Linear) for p in m.parameters())
     pools = [m for m in model.modules() if isinstance(m, nn.MaxPool2d)]
@@ -399,6 +402,9 @@ def design_report(model: nn.Module, input_shape: tuple = (2, 1, 28, 28)) -> Desi
     try:
         with torch.no_grad():
             out = model(torch.zeros(input_shape))
+    except Exception as e:  # the learner's model: say what it was given and what it said
+        raise ValueError(f"the model cannot take a batch of shape {tuple(input_shape)}: "
+                         f"{type(e).__name__}: {e}") from None
     finally:
         model.train(was_training)
     return DesignReport(params, linear / params if params else 0.0,

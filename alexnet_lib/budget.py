@@ -30,7 +30,6 @@ class Speeds:
 
     seconds_per_step: float
     eval_images_per_s: float
-    warmup_seconds: float  # what measuring itself cost
 
 
 def _wait(device: torch.device) -> None:
@@ -42,7 +41,6 @@ def measure(model: nn.Module, train_loader: Any, eval_loader: Any, recipe: Recip
             precision: Precision, steps: int = 4) -> Speeds:
     """Time `steps` training steps (after two untimed) and two evaluation batches, on a copy of `model`."""
     check_int("steps", steps, 1, 100)
-    t_start = time.perf_counter()
     net = copy.deepcopy(model).to(device)
     if precision.channels_last:
         net.to(memory_format=torch.channels_last)
@@ -90,7 +88,7 @@ def measure(model: nn.Module, train_loader: Any, eval_loader: Any, recipe: Recip
     worst = max_across(torch.tensor([step_seconds, 1.0 / eval_rate], dtype=torch.float64, device=device)).tolist()
     if shard.world > 1:
         worst[1] /= shard.world  # each process evaluates 1/world of the images
-    return Speeds(worst[0], 1.0 / worst[1], time.perf_counter() - t_start)
+    return Speeds(worst[0], 1.0 / worst[1])
 
 
 #: Each epoch's end costs more than its evaluations: the checkpoint is written (the weights and the momentum,
@@ -144,7 +142,8 @@ class Plan:
                 f"({self.batch_size / self.seconds_per_step:.1f} images/s), evaluation {self.eval_images_per_s:.0f} "
                 f"images/s\nplan: {self.steps} steps = {self.images:,} images ({self.images / self.train_images:.2f} "
                 f"epochs of {self.train_images:,}), learning-rate schedule planned for {self.steps} steps; "
-                f"{self.train_seconds / 60:.1f} min training + {self.eval_seconds / 60:.1f} min evaluating and saving + "
+                f"{self.train_seconds / 60:.1f} min training + "
+                f"{self.eval_seconds / 60:.1f} min evaluating and saving + "
                 f"{self.spent_seconds / 60:.1f} min measuring; predicted end {end:%H:%M:%S}")
 
     def to_dict(self) -> dict[str, Any]:
@@ -152,10 +151,15 @@ class Plan:
         return {**asdict(self), "images": self.images, "predicted_seconds": self.predicted_seconds}
 
 
+def check_minutes(minutes: object) -> float:
+    """`minutes` as a positive budget of at most a week, or a ValueError that says so."""
+    return check_number("minutes", minutes, 0.0, 60 * 24 * 7, low_open=True, hint=" (minutes of wall-clock time)")
+
+
 def plan_budget(minutes: float, speeds: Speeds, steps_per_epoch: int, batch_size: int, train_images: int,
                 eval_images_per_epoch: int, spent_seconds: float = 0.0) -> Plan:
     """The most steps that fit `minutes` after what is spent and the evaluations each epoch's end costs."""
-    check_number("minutes", minutes, 0.0, 60 * 24 * 7, low_open=True, hint=" (minutes of wall-clock time)")
+    check_minutes(minutes)
     check_int("steps_per_epoch", steps_per_epoch, 1)
     available = minutes * 60.0 - spent_seconds
     eval_once = eval_images_per_epoch / speeds.eval_images_per_s + EPOCH_END_STEPS * speeds.seconds_per_step

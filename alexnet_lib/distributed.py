@@ -79,8 +79,3 @@ def max_across(tensor: torch.Tensor) -> torch.Tensor:
         dist.all_reduce(tensor, op=dist.ReduceOp.MAX)
     return tensor
 
-
-def barrier() -> None:
-    """Wait until every process gets here (a no-op in a single process)."""
-    if current_shard().world > 1:
-        dist.barrier()

@@ -193,6 +193,10 @@ def fashion_mnist_splits(batch_size: int = 128, size: int = 224, device: Union[s
         keep, held = validation_indices(labels, validation)
         val = DeviceLoader(images[held], labels[held], shuffle=False, **common)
         images, labels = images[keep], labels[keep]
+    if train_subset is not None and train_subset > len(images):
+        raise ValueError(f"train_subset={train_subset} (train --images) is more than the {len(images):,} training "
+                         f"images left after holding out {validation:,} for validation; ask for at most "
+                         f"{len(images):,}")
     train = DeviceLoader(images, labels, shuffle=True, subset=train_subset, **common)
     test = DeviceLoader(data.test_images, data.test_labels, shuffle=False, subset=test_subset, **common)
     return Splits(train, val, test, data.classes)

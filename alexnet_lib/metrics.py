@@ -42,7 +42,10 @@ def most_confused(confusion: torch.Tensor, k: int = 5) -> list[tuple[int, int, i
 
 def per_class_accuracy(confusion: torch.Tensor) -> torch.Tensor:
     """Per true class (row), the share predicted correctly, as float64; 0 for a class with no images."""
-    c = torch.as_tensor(confusion)
+    try:
+        c = torch.as_tensor(confusion)
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise ValueError(f"confusion must be a square table of counts, rows of equal length ({e})") from None
     if c.dim() != 2 or c.shape[0] != c.shape[1]:
         raise ValueError(f"a confusion matrix is square, got shape {tuple(c.shape)}")
     rows = c.sum(1).double()

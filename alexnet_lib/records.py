@@ -212,7 +212,8 @@ class History:
                 if isinstance(wall, (int, float)) else "did not record how long it took")
         return (f"budget {plan['minutes']:g} min on {p.get('device_name', '?')} ({self.config.get('precision', '?')}): "
                 f"measured {plan['batch_size'] / plan['seconds_per_step']:.1f} training images/s, planned "
-                f"{plan['steps']} steps = {plan['images']:,} images ({plan['images'] / plan['train_images']:.2f} epochs), "
+                f"{plan['steps']} steps = {plan['images']:,} images "
+                f"({plan['images'] / plan['train_images']:.2f} epochs), "
                 f"predicted {plan['predicted_seconds'] / 60:.1f} min; {took}; test accuracy "
                 + (f"{self.final_test_acc:.2%}" if self.final_test_acc is not None else "n/a"))
 
@@ -229,8 +230,11 @@ def save_checkpoint(state: dict[str, Any], path: Union[str, Path]) -> Path:
     return _atomic(path, lambda tmp: torch.save(state, tmp))
 
 
-def load_checkpoint(path: Union[str, Path]) -> dict[str, Any]:
-    """Read a checkpoint written by `fit` as data only (`weights_only=True`: a crafted file cannot run code)."""
+def load_checkpoint(path: Union[str, Path], mmap: bool = False) -> dict[str, Any]:
+    """Read a checkpoint written by `fit` as data only (`weights_only=True`: a crafted file cannot run code).
+
+    `mmap=True` maps the tensors instead of reading them, for a caller that only wants the history.
+    """
     import pickle
 
     import torch
@@ -239,7 +243,7 @@ def load_checkpoint(path: Union[str, Path]) -> dict[str, Any]:
     if not path.is_file():
         raise ValueError(f"checkpoint {path} does not exist (or is not a file); train without resume first")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        state = torch.load(path, map_location="cpu", weights_only=True, mmap=mmap)
     except pickle.UnpicklingError as e:
         blocked = [line.strip() for line in str(e).splitlines() if "GLOBAL" in line or "Unsupported" in line]
         if blocked:  # torch names the Python object the file asked for; tensors and plain data never need one

@@ -335,7 +335,7 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
     a run is refused unless `resume` (continue it, with its plan) or `overwrite` (replace it).
     """
     from . import distributed
-    from .budget import measure, plan_budget
+    from .budget import check_minutes, measure, plan_budget
     from .loader import fashion_mnist_splits
     from .model import alexnet_d2l
 
@@ -347,6 +347,8 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
     if minutes is not None and epochs is not None:
         raise ValueError("give minutes (a time budget) or epochs (a fixed length), not both")
     budget = minutes if minutes is not None else (prof.minutes if epochs is None else None)
+    if budget is not None:
+        check_minutes(budget)  # now, not after a minute of measuring
     n_epochs = check_int("epochs", epochs, 1, 10_000) if epochs is not None else prof.epochs
     if images is not None:
         check_int("images", images, 1, hint=" (training images, drawn class-balanced)")
@@ -388,7 +390,9 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
               f"at {prof.size}x{prof.size} · batch {prof.batch_size} · recipe {rec.name} · {numerics.label}")
     plan, max_steps = None, None
     if budget is not None:
-        saved = load_checkpoint(ckpt)["history"]["config"] if resume and ckpt is not None and ckpt.exists() else None
+        # Only the plan is wanted here (fit reads the weights): mapped, the 375 MB of tensors are not read twice.
+        saved = (load_checkpoint(ckpt, mmap=True)["history"]["config"] if resume and ckpt is not None and ckpt.exists()
+                 else None)
         if saved is not None and "budget" in saved:  # a resumed run keeps the plan it was started with
             plan, max_steps, n_epochs = saved["budget"], saved["budget"]["steps"], saved["epochs"]
             if verbose:

@@ -37,7 +37,7 @@ def test_check_small_design(capsys):
              (lambda: nn.Sequential(nn.Conv2d(1, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(3, 2),
                                     nn.Conv2d(64, 128, 3, padding=1), nn.ReLU(), nn.Dropout(),
                                     nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, 10)), "over the budget"),
-             (lambda: nn.Sequential(nn.Conv2d(3, 8, 3), nn.Flatten()), "cannot run on a batch"),
+             (lambda: nn.Sequential(nn.Conv2d(3, 8, 3), nn.Flatten()), "cannot take a batch of shape (2, 1, 28, 28)"),
              (lambda: "a network", "return the network")]
     for fn, hint in cases:
         assert not exercises.check_small_design(fn)
@@ -51,6 +51,10 @@ def test_design_report_counts_and_restores_the_mode():
     assert report.parameters == 40_650 and report.convs == 3 and report.overlapping_pool and report.dropout
     assert abs(report.linear_share - (256 * 64 + 64 + 650) / 40_650) < 1e-12 and report.output_shape == (2, 10)
     assert net.training  # run in eval mode, given back in training mode
+    with pytest.raises(ValueError, match="must be a torch.nn.Module"):
+        design_report("my net")
+    with pytest.raises(ValueError, match=r"cannot take a batch of shape \(2, 1, 28, 28\): RuntimeError: mat1"):
+        design_report(nn.Linear(3, 4))
 
 
 def test_check_make_towers(capsys):

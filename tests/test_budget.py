@@ -11,7 +11,7 @@ from alexnet_lib.recipes import get_recipe
 from alexnet_lib.train import Precision, train
 from tests.test_train import loaders, same_weights, tiny_net
 
-SPEEDS = B.Speeds(seconds_per_step=1.0, eval_images_per_s=100.0, warmup_seconds=0.0)
+SPEEDS = B.Speeds(seconds_per_step=1.0, eval_images_per_s=100.0)
 
 
 def test_plan_fills_the_budget_with_steps_and_pays_for_each_epochs_end():
@@ -46,7 +46,6 @@ def test_measure_times_a_copy_and_leaves_the_model_untouched():
     speeds = B.measure(model, train_loader, test_loader, get_recipe("fast"), torch.device("cpu"),
                        Precision(None, False, False), steps=2)
     assert 0 < speeds.seconds_per_step < 5 and 0 < speeds.eval_images_per_s < float("inf")
-    assert speeds.warmup_seconds >= 2 * speeds.seconds_per_step
     assert same_weights(model, before)
 
 
@@ -96,3 +95,11 @@ def test_the_validation_split_is_held_out_of_training():
     assert not train_rows & {tuple(r.flatten().tolist()) for r in s.val.images}
     with pytest.raises(ValueError, match="validation=60000 must be an integer from 1 to 59999"):
         validation_indices(labels, 60_000)
+
+
+def test_train_refuses_a_bad_budget_or_too_many_images_before_training():
+    with pytest.raises(ValueError, match="minutes=-1 must be a finite number > 0"):
+        train(profile="smoke", minutes=-1)
+    with pytest.raises(ValueError, match=r"train_subset=60000 \(train --images\) is more than the 59,840 training "
+                                         r"images left after holding out 160 for validation"):
+        train(profile="smoke", images=60_000)

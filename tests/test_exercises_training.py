@@ -78,6 +78,8 @@ def test_per_class_accuracy():
     assert per_class_accuracy(c).tolist() == [5 / 6, 0.0, 0.5]
     with pytest.raises(ValueError, match="square"):
         per_class_accuracy(torch.ones(2, 3))
+    with pytest.raises(ValueError, match="rows of equal length"):
+        per_class_accuracy([[1, 2], [3]])
 
 
 def test_a_checker_that_cannot_set_up_says_so_and_does_not_blame_the_learner(capsys, monkeypatch):

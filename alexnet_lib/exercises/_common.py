@@ -99,15 +99,22 @@ def run_cases(fn: Any, usage: str, cases: Iterable[Case], success: str) -> bool:
         return report(False, "", f"pass your function itself, e.g. {usage}, not {show(fn)}")
     for label, args, judge in cases:
         got, error = call(fn, *args)
-        if error:
-            return report(False, "", f"{label}: {error}")
-        try:
-            judge(got)
-        except Wrong as wrong:
-            return report(False, "", f"{label}: {wrong}")
-        except Exception as e:  # judging an answer nobody foresaw: a ❌, never a traceback or a ✅
-            return report(False, "", f"{label}: returned something that cannot be checked ({describe(e)})")
+        hint = f"{label}: {error}" if error else _rejection(judge, got, f"{label}: ",
+                                                             "returned something that cannot be checked")
+        if hint:
+            return report(False, "", hint)
     return report(True, success, "")
+
+
+def _rejection(judge: Callable[[Any], None], got: Any, prefix: str, unreadable: str) -> Optional[str]:
+    """The hint when `judge` rejects `got` (a Wrong, or an error while judging it); None when it passes."""
+    try:
+        judge(got)
+    except Wrong as wrong:
+        return f"{prefix}{wrong}"
+    except Exception as e:  # judging an answer nobody foresaw: a ❌, never a traceback or a ✅
+        return f"{prefix}{unreadable} ({describe(e)})"
+    return None
 
 
 def checker(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
@@ -132,13 +139,8 @@ def judge_answer(answer: Any, judge: Callable[[Any], None], success: str) -> boo
     """
     if callable(answer) and not isinstance(answer, (torch.Tensor, np.ndarray)):
         return report(False, "", f"pass your answer itself (a value), not the function {show(answer)}")
-    try:
-        judge(answer)
-    except Wrong as wrong:
-        return report(False, "", f"your answer {wrong}")
-    except Exception as e:  # judging an answer nobody foresaw: a ❌, never a traceback or a ✅
-        return report(False, "", f"your answer cannot be checked ({describe(e)})")
-    return report(True, success, "")
+    hint = _rejection(judge, answer, "your answer ", "cannot be checked")
+    return report(False, "", hint) if hint else report(True, success, "")
 
 
 def assert_passes(check: Callable[..., bool], *args: Any) -> None:
