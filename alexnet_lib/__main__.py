@@ -70,8 +70,9 @@ def _record(args: argparse.Namespace) -> int:
     from .records import RUNS_DIR
 
     module = importlib.import_module(f".experiments.{args.experiment}", __package__)
-    out = Path(args.out) if args.out else RUNS_DIR / f"{args.experiment}.json"
-    module.run(out=out)
+    suffix = "" if args.scale == "cpu" else f"_{args.scale}"
+    out = Path(args.out) if args.out else RUNS_DIR / f"{args.experiment}{suffix}.json"
+    module.EXPERIMENT.run(args.scale, out=out)
     print(f"wrote {out}")
     return 0
 
@@ -138,7 +139,11 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("record", help="re-make a recorded experiment of the chapters (data/runs/NAME.json)")
     r.add_argument("experiment", choices=EXPERIMENTS)
-    r.add_argument("--out", help="where to write the record (default: data/runs/EXPERIMENT.json)")
+    r.add_argument("--scale", default="cpu", choices=["live", "cpu", "gpu"],
+                   help="cpu: about ten minutes on 2 cores (default); gpu: the size that resolves the paper's "
+                        "effects, on a CUDA device; live: seconds, for a try")
+    r.add_argument("--out", help="where to write the record (default: data/runs/EXPERIMENT.json, or "
+                                 "data/runs/EXPERIMENT_gpu.json for --scale gpu)")
     r.set_defaults(func=_record)
 
     e = sub.add_parser("execute", help="re-execute chapter notebooks for the book: inline figures, widget state")

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from ._checks import check_bool, check_choice, check_int, check_number
+from ._probe import watch_inputs
 
 #: The activations this module knows, in the order the chapters plot them.
 NAMES = ("relu", "tanh", "sigmoid")
@@ -165,3 +166,46 @@ def keeps_gradient(name: str, weight_scale: float, depth: int = 20, factor: floa
     check_number("factor", factor, 1.0, 1e12)
     norms = gradient_norms(name, depth=depth, weight_scale=weight_scale)
     return norms[-1] / factor <= norms[0] <= norms[-1] * factor
+
+
+def unit_fractions(model: nn.Module, x: torch.Tensor, threshold: float = 0.01) -> dict[str, float]:
+    """How many units of `model`'s ReLU/tanh layers have stopped passing gradient, on the batch `x` (eval mode).
+
+    "saturated": the share of (unit, image) pairs whose slope is below `threshold` (for ReLU, an inactive
+    unit; for tanh, one on its flat tails); "dead": the share of units (channel x position) whose slope is
+    below `threshold` on every image of the batch, so no image of it teaches them anything.
+    """
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"model={model!r} must be a torch.nn.Module")
+    check_number("threshold", threshold, 0.0, 1.0)
+    kinds = {nn.ReLU: "relu", nn.Tanh: "tanh", nn.Sigmoid: "sigmoid"}
+    slopes: list[torch.Tensor] = []
+
+    def keep(name: str) -> Callable[[torch.Tensor], None]:
+        return lambda z: slopes.append(derivative(name)(z.float()) < threshold)
+
+    watchers = [(m, keep(kinds[type(m)])) for m in model.modules() if type(m) in kinds]
+    if not watchers:
+        raise ValueError(f"{type(model).__name__} has no nn.ReLU, nn.Tanh or nn.Sigmoid layer to measure")
+    watch_inputs(model, x, watchers)
+    units = sum(s[0].numel() for s in slopes)
+    saturated = sum(float(s.float().sum()) for s in slopes) / sum(s.numel() for s in slopes)
+    dead = sum(float(s.all(dim=0).float().sum()) for s in slopes) / units
+    return {"saturated": saturated, "dead": dead}
+
+
+def four_layer_net(activation: str = "relu", width: int = 32) -> nn.Sequential:
+    """A small four-layer convnet for 1x28x28 inputs: three conv+pool blocks and a linear classifier.
+
+    Channels `width`, 2*width, 2*width; 5x5, 5x5, 3x3 kernels with 'same' padding; 2x2 max-pooling after each
+    (28 -> 14 -> 7 -> 3); no normalisation and no dropout, as in the paper's Figure 1 ("no regularization").
+    """
+    check_int("width", width, 1, 1024)
+    act = lambda: module(activation)  # noqa: E731  (validates the name)
+    w1, w2 = width, 2 * width
+    return nn.Sequential(
+        nn.Conv2d(1, w1, 5, padding=2), act(), nn.MaxPool2d(2),
+        nn.Conv2d(w1, w2, 5, padding=2), act(), nn.MaxPool2d(2),
+        nn.Conv2d(w2, w2, 3, padding=1), act(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(w2 * 3 * 3, 10),
+    )

@@ -9,7 +9,7 @@ from typing import Any, Optional, Union
 import torch
 from torch import nn
 
-from .data import load_fashion_mnist
+from .data import load_fashion_mnist, normalize
 from .loader import DeviceLoader
 from .model import AlexNet
 from .devices import autocast, choose_precision
@@ -69,6 +69,21 @@ def nearest_neighbours(queries: torch.Tensor, pool: torch.Tensor, k: int = 6) ->
     return torch.cdist(queries.double(), pool.double()).topk(k, largest=False).indices
 
 
+def pixel_vectors(images: torch.Tensor) -> torch.Tensor:
+    """uint8 images (N, H, W) as rows of normalised pixels (N, H*W): the baseline "representation" of no network."""
+    if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8 or images.dim() != 3:
+        raise ValueError(f"images must be uint8 of shape (N, H, W) as load_fashion_mnist() gives them; "
+                         f"got {getattr(images, 'dtype', type(images).__name__)} {tuple(getattr(images, 'shape', ()))}")
+    return normalize(images).flatten(1)
+
+
+def same_class_share(query_labels: torch.Tensor, pool_labels: torch.Tensor, indices: torch.Tensor) -> float:
+    """The share of neighbours (`indices` (Q, k) into the pool) whose class is their query's class."""
+    if indices.dim() != 2 or len(indices) != len(query_labels):
+        raise ValueError(f"indices {tuple(indices.shape)} must have one row per query ({len(query_labels)})")
+    return float((pool_labels[indices] == query_labels.view(-1, 1)).double().mean())
+
+
 def model_from_checkpoint(path: Union[str, Path]) -> AlexNet:
     """The trained `alexnet_d2l` stored in a checkpoint written by `train()` (the CLI's `train` command)."""
     from .model import alexnet_d2l
@@ -90,7 +105,8 @@ def analyse(model: nn.Module, history: Optional[dict[str, Any]] = None, pool_siz
 
     Predictions on the whole test set give the confusion matrix and a sample of mistakes (test indices);
     last-hidden-layer features of the first `queries` test images are matched against the first `pool_size`
-    training images (the paper's Figure 4, right); conv1's weights are kept for the filter grid (Figure 3).
+    training images (the paper's Figure 4, right), and for every test image the share of its neighbours of
+    its own class is measured in feature space and in pixel space; conv1's weights are kept for the filter grid (Figure 3).
     """
     data = load_fashion_mnist(root)
     t0 = time.perf_counter()
@@ -101,6 +117,12 @@ def analyse(model: nn.Module, history: Optional[dict[str, Any]] = None, pool_siz
     wrong = (preds != test_y).nonzero().flatten()[:mistakes]
     conv1 = next(m for m in model.modules() if isinstance(m, nn.Conv2d))
     device = next(model.parameters()).device
+    pool_x, pool_y = data.train_images[:pool_size], data.train_labels[:pool_size]
+    # Every test image as a query, in feature space and (the baseline a network must beat) in pixel space.
+    agreement = {"queries": len(test_y), "k": neighbours, "pool": pool_size,
+                 "features": same_class_share(test_y, pool_y, nearest_neighbours(test_feats, pool_feats, neighbours)),
+                 "pixels": same_class_share(test_y, pool_y, nearest_neighbours(pixel_vectors(test_x),
+                                                                               pixel_vectors(pool_x), neighbours))}
     return {
         "schema": SCHEMA,
         "history": {"config": (history or {}).get("config", {}), "provenance": (history or {}).get("provenance", {})},
@@ -108,7 +130,8 @@ def analyse(model: nn.Module, history: Optional[dict[str, Any]] = None, pool_siz
         "confusion": confusion.tolist(),
         "mistakes": [{"index": int(i), "true": int(test_y[i]), "predicted": int(preds[i])} for i in wrong],
         "neighbours": {"queries": list(range(queries)), "pool": f"the first {pool_size} training images",
-                       "indices": nearest_neighbours(test_feats[:queries], pool_feats, neighbours).tolist()},
+                       "indices": nearest_neighbours(test_feats[:queries], pool_feats, neighbours).tolist(),
+                       "agreement": agreement},
         "conv1_weight": [[round(float(v), 5) for v in w.flatten()] for w in conv1.weight.detach().float().cpu()],
         "conv1_shape": list(conv1.weight.shape),
         "provenance": {**provenance(device), "seconds": round(time.perf_counter() - t0, 1)},

@@ -6,13 +6,14 @@ The layer itself lives in `alexnet_lib.layers`; this module holds what the LRN c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence, Union
+from typing import Callable, Sequence, Union
 
 import torch
 from torch import nn
 
 from .layers import (PAPER_LRN, LocalResponseNorm, check_lrn, local_response_norm, lrn_to_tensorflow, lrn_to_torch,
                      window_sum)
+from ._probe import watch_inputs
 from .tables import Table
 
 
@@ -54,6 +55,20 @@ def neighbour_share(x: torch.Tensor, size: int = 5, alpha: float = 1e-4, k: floa
     return activity / (k + activity)
 
 
+def falling_fraction(x: torch.Tensor, size: int = 5, alpha: float = 1e-4, beta: float = 0.75,
+                     k: float = 2.0) -> float:
+    """The share of activations of `x` (N, C, H, W) at which LRN's output falls as that activation grows.
+
+    b = a / D**beta with D = k + alpha * (sum of squares in a's window, a's own included), so
+    db/da = D**(-beta - 1) * (D - 2 * beta * alpha * a**2): negative once 2 * beta * alpha * a**2 > D.
+    """
+    check_lrn(size, alpha, beta, k)
+    if not isinstance(x, torch.Tensor) or x.dim() != 4 or x.shape[1] == 0:
+        raise ValueError("x must be a 4-D tensor (N, C, H, W) with at least one channel")
+    sq = x.float() ** 2
+    return float((2 * beta * alpha * sq > k + alpha * window_sum(sq, size)).float().mean())
+
+
 @dataclass(frozen=True)
 class LRNActivity:
     """How much one LRN layer's divisor depends on the activations, over a batch."""
@@ -62,6 +77,7 @@ class LRNActivity:
     mean_share: float
     max_share: float
     mean_abs_input: float
+    falling: float = 0.0  # share of activations where the output falls as the input grows (see falling_fraction)
 
     def __str__(self) -> str:
         return (f"{self.layer}: activity share of the divisor mean {100 * self.mean_share:.2g}%, "
@@ -77,24 +93,17 @@ def lrn_activity(model: nn.Module, x: torch.Tensor) -> list[LRNActivity]:
               if isinstance(m, (LocalResponseNorm, nn.LocalResponseNorm))]
     found: list[LRNActivity] = []
 
-    def hook(name: str, m: nn.Module):
-        def record(module: nn.Module, inputs: tuple) -> None:
-            a = inputs[0].float()
+    def watcher(name: str, m: nn.Module) -> Callable[[torch.Tensor], None]:
+        def record(a: torch.Tensor) -> None:
+            a = a.float()
             # torch's alpha is per-channel-mean; the paper's alpha is torch's divided by n.
             alpha = m.alpha if isinstance(m, LocalResponseNorm) else m.alpha / m.size
             share = neighbour_share(a, m.size, alpha, m.k)
-            found.append(LRNActivity(name, float(share.mean()), float(share.max()), float(a.abs().mean())))
+            found.append(LRNActivity(name, float(share.mean()), float(share.max()), float(a.abs().mean()),
+                                     falling_fraction(a, m.size, alpha, m.beta, m.k)))
         return record
 
-    handles = [m.register_forward_pre_hook(hook(name, m)) for name, m in layers]
-    was_training = model.training
-    try:
-        model.eval()
-        model(x)
-    finally:
-        model.train(was_training)
-        for h in handles:
-            h.remove()
+    watch_inputs(model, x, [(m, watcher(name, m)) for name, m in layers])
     return found
 
 
@@ -184,7 +193,7 @@ def torch_lrn_matches(x: torch.Tensor, size: int = 5, alpha: float = 1e-4, beta:
     return float((ours - theirs).abs().max())
 
 
-__all__ = ["PAPER_LRN", "lrn_profile", "lrn_denominator", "neighbour_share", "LRNActivity", "lrn_activity",
+__all__ = ["PAPER_LRN", "lrn_profile", "lrn_denominator", "neighbour_share", "falling_fraction", "LRNActivity", "lrn_activity",
            "conv1_activations", "course_input", "paper_input", "Convention", "lrn_conventions", "conventions_table",
            "torch_lrn_matches"]
 

@@ -10,13 +10,17 @@ from typing import Optional
 import torch
 from torch import nn
 
-from ._checks import check_bool, check_choice, check_int, check_probability
+from ._checks import check_bool, check_choice, check_int, check_number, check_probability
 from .activations import NAMES
 from .activations import module as activation_module
 from .layers import PAPER_LRN, LocalResponseNorm
 from .shapes import conv_output_size, pool_output_size
 
-INITS = ("paper", "xavier", "kaiming", "torch")
+INITS = ("paper", "xavier", "kaiming", "torch", "saturating")
+
+#: The "saturating" init draws weights N(0, (SATURATING_GAIN / sqrt(fan_in))^2): pre-activations of spread ~3, where
+#: a tanh unit sits on its flat tails.
+SATURATING_GAIN = 3.0
 
 # The paper's init gives these convolutions (0-based among the five) a bias of 1, so their ReLUs start active.
 _BIAS_ONE_CONVS = (1, 3, 4)
@@ -50,6 +54,7 @@ class AlexNetConfig:
     groups: int = 1
     activation: str = "relu"
     lrn: bool = True
+    lrn_alpha: float = PAPER_LRN["alpha"]  # the paper's 1e-4; 0 leaves LRN a constant division by k**beta
     pool_kernel: int = 3
     pool_stride: int = 2
     pool_ceil_mode: bool = False
@@ -85,6 +90,7 @@ class AlexNetConfig:
         for name in ("lrn", "dropout_before_linear", "pool_ceil_mode"):
             check_bool(name, getattr(self, name))
         check_probability("dropout", self.dropout, hint=" (0 leaves dropout out)")
+        check_number("lrn_alpha", self.lrn_alpha, 0.0, 1e6, hint=" (the paper's is 1e-4)")
         if self.avgpool is not None:
             check_int("avgpool", self.avgpool, 1, 64)
         _ = self.feature_sizes  # an input that is too small fails here, not in forward
@@ -180,7 +186,7 @@ class AlexNet(nn.Module):
             return activation_module(c.activation, inplace=True)
 
         def lrn() -> list[nn.Module]:
-            return [LocalResponseNorm(**PAPER_LRN)] if c.lrn else []
+            return [LocalResponseNorm(**{**PAPER_LRN, "alpha": c.lrn_alpha})] if c.lrn else []
 
         self.features = nn.Sequential(
             conv("conv1"), act(), *lrn(), pool("pool1"),
@@ -240,6 +246,8 @@ def init_weights(model: nn.Module, scheme: str, generator: Optional[torch.Genera
     - "kaiming": Kaiming-normal conv weights for ReLU with mode="fan_out" and N(0, 0.01) linear
       weights, zero biases: torchvision's VGG initialisation, a close cousin of AlexNet.
     - "torch": PyTorch's own defaults, by calling each layer's reset_parameters().
+    - "saturating": every weight N(0, (SATURATING_GAIN / sqrt(fan_in))^2), zero biases: pre-activations
+      about three times the spread of their inputs, so tanh units start on their flat tails.
     """
     if not isinstance(model, nn.Module):
         raise ValueError(f"model={model!r} must be a torch.nn.Module, e.g. alexnet_d2l()")
@@ -260,6 +268,8 @@ def init_weights(model: nn.Module, scheme: str, generator: Optional[torch.Genera
             fan_in, fan_out = _fans(m.weight)
             if scheme == "paper":
                 m.weight.normal_(0.0, 0.01, generator=generator)
+            elif scheme == "saturating":
+                m.weight.normal_(0.0, SATURATING_GAIN / math.sqrt(fan_in), generator=generator)
             elif scheme == "xavier":
                 bound = math.sqrt(6.0 / (fan_in + fan_out))
                 m.weight.uniform_(-bound, bound, generator=generator)
@@ -268,10 +278,12 @@ def init_weights(model: nn.Module, scheme: str, generator: Optional[torch.Genera
             if m.bias is not None:
                 m.bias.fill_(1.0 if scheme == "paper" and i in _BIAS_ONE_CONVS else 0.0)
         for i, m in enumerate(linears):
+            fan_in, fan_out = _fans(m.weight)
             if scheme == "xavier":
-                fan_in, fan_out = _fans(m.weight)
                 bound = math.sqrt(6.0 / (fan_in + fan_out))
                 m.weight.uniform_(-bound, bound, generator=generator)
+            elif scheme == "saturating":
+                m.weight.normal_(0.0, SATURATING_GAIN / math.sqrt(fan_in), generator=generator)
             else:
                 m.weight.normal_(0.0, 0.01, generator=generator)
             if m.bias is not None:

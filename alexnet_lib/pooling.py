@@ -14,12 +14,15 @@ OVERLAPPING = (3, 2)
 NON_OVERLAPPING = (2, 2)
 
 
-def pool_coverage(size: int, window: int, stride: int) -> list[int]:
-    """How many pooling windows (no padding) read each of the `size` input positions along one side."""
-    out = pool_output_size(size, window, stride)  # validates and raises a clear ValueError
+def pool_coverage(size: int, window: int, stride: int, ceil_mode: bool = False) -> list[int]:
+    """How many pooling windows (no padding) read each of the `size` input positions along one side.
+
+    With `ceil_mode` (PyTorch's), a last window that hangs over the edge is kept and reads what is there.
+    """
+    out = pool_output_size(size, window, stride, ceil_mode=ceil_mode)  # validates and raises a clear ValueError
     counts = [0] * size
     for j in range(out):
-        for i in range(j * stride, j * stride + window):
+        for i in range(j * stride, min(size, j * stride + window)):
             counts[i] += 1
     return counts
 

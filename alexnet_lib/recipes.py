@@ -31,8 +31,8 @@ class Recipe:
 RECIPES: dict[str, Recipe] = {
     "paper": Recipe("paper", lr=0.01, momentum=0.9, weight_decay=5e-4, schedule="plateau", init="paper",
                     description="Krizhevsky et al. 2012: SGD, momentum 0.9, weight decay 5e-4, lr 0.01 "
-                                "divided by 10 when accuracy stops improving (the paper watched validation "
-                                "error; here the test set stands in), N(0, 0.01) init"),
+                                "divided by 10 when validation accuracy stops improving (as the paper did; the "
+                                "validation split is carved from the training set), N(0, 0.01) init"),
     "d2l": Recipe("d2l", lr=0.01, schedule="constant", init="xavier",
                   description="Dive into Deep Learning: plain SGD, lr 0.01, Xavier init"),
     "fast": Recipe("fast", lr=0.05, momentum=0.9, weight_decay=5e-4, nesterov=True, schedule="onecycle",

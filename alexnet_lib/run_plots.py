@@ -1,4 +1,4 @@
-"""Figures of recorded training runs: learning curves, ReLU against tanh, dropout, and the LRN/pooling ablations.
+"""Figures of recorded runs: learning curves of training runs, and the curves and paired effects of experiments.
 
 They read the records in `data/runs/` (see `alexnet_lib.records.load_record`) and never train anything.
 """
@@ -7,14 +7,12 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
-import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ._figures import DPI, axes_for, finish, style
-from .plots import ACTIVATION_COLOURS, WINDOW_COLOURS
+from ._figures import axes_for, finish, style
 
-RUN_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
+EXPERIMENT_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
 
 
 def plot_curves(histories: Sequence[tuple[str, dict]], key: str = "test_acc", x: str = "epoch",
@@ -37,59 +35,53 @@ def plot_curves(histories: Sequence[tuple[str, dict]], key: str = "test_acc", x:
     return finish(fig)
 
 
-def plot_relu_tanh(record: dict, x: str = "epoch") -> Figure:
-    """Figure 1 redone: running training error of the best ReLU and tanh runs against epochs or seconds."""
-    from .experiments.relu_tanh import best_runs  # imported here: the experiments are loaded only when plotted
+def plot_experiment_curves(record: dict, curve: str = "train_error", x: str = "step", levels: Sequence[float] = (),
+                           log: bool = False, ax: Optional[Axes] = None) -> Figure:
+    """One colour per arm: `curve` of every chosen run (one line per seed) against steps or epochs."""
+    from .experiments.runner import chosen_runs  # imported here: the experiments are loaded only when plotted
 
-    if x not in ("epoch", "seconds"):
-        raise ValueError(f"x={x!r} must be 'epoch' or 'seconds'")
-    fig, ax = plt.subplots(figsize=(6.5, 3.6), dpi=DPI)
-    styles = {"relu": "-", "tanh": "--"}
-    for act, run in best_runs(record).items():
-        pts = [p for p in run["curve"] if p["train_error"] is not None]
-        ax.plot([p[x] for p in pts], [p["train_error"] for p in pts], styles[act], color=ACTIVATION_COLOURS[act],
-                label=f"{act} (lr {run['lr']:g})")
-    for t in record["settings"]["thresholds"]:
-        ax.axhline(t, color="grey", lw=0.7, ls=":")
-        ax.text(ax.get_xlim()[1], t, f" {t:.0%}", va="center", fontsize=8, color="grey")
-    ax.set_ylim(0, 0.5)
-    style(ax, "epochs" if x == "epoch" else "training seconds", "training error (running)", legend=True)
+    if x not in ("step", "epoch", "seconds"):
+        raise ValueError(f"x={x!r} must be 'step', 'epoch' or 'seconds'")
+    runs = chosen_runs(record)
+    arms = list(record["settings"]["arms"])
+    fig, ax = axes_for(ax, (6.5, 3.6))
+    for i, label in enumerate(arms):
+        colour = EXPERIMENT_COLOURS[i % len(EXPERIMENT_COLOURS)]
+        lr = record["settings"]["chosen_lr"][label]
+        for j, seed in enumerate(record["settings"]["scale"]["seeds"]):
+            pts = runs[(label, seed)]["curve"]
+            if pts and curve not in pts[0]:
+                raise ValueError(f"the record's curves have no {curve!r}; they have {sorted(pts[0])}")
+            ax.plot([p[x] for p in pts], [p[curve] for p in pts], "-" if i % 2 == 0 else "--", color=colour, lw=1.2,
+                    alpha=0.9, label=f"{label} (lr {lr:g})" if j == 0 else None)
+    for level in levels:
+        ax.axhline(level, color="grey", lw=0.7, ls=":")
+    if log:
+        ax.set_yscale("log")
+    style(ax, {"step": "SGD steps", "epoch": "epochs", "seconds": "training seconds"}[x],
+          curve.replace("_", " ") + " (eval mode, fixed training subset)", legend=True,
+          title="one line per seed, at each arm's chosen learning rate")
     return finish(fig)
 
 
-def plot_dropout(record: dict) -> Figure:
-    """Two panels: train and test accuracy per epoch for each p; running training loss per iteration (log)."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6), dpi=DPI)
-    for colour, run in zip(RUN_COLOURS, record["runs"]):
-        epochs = run["epochs"]
-        e = [r["epoch"] for r in epochs]
-        left.plot(e, [r["train_acc"] for r in epochs], "-", color=colour, label=f"p={run['p']:g} train")
-        left.plot(e, [r["test_acc"] for r in epochs], "--", color=colour, label=f"p={run['p']:g} test")
-        right.semilogy([r["step"] for r in epochs], [r["train_loss_running"] for r in epochs], color=colour,
-                       label=f"p={run['p']:g}")
-    threshold = record["settings"].get("loss_threshold")
-    if threshold:
-        right.axhline(threshold, color="grey", ls=":", lw=0.8)
-    style(left, "epoch", "accuracy", legend=True)
-    style(right, "iterations (SGD steps)", "training loss (dropout active)", legend=True)
-    return finish(fig)
+def plot_effects(record: dict, ax: Optional[Axes] = None) -> Figure:
+    """Test accuracy of each arm, one dot per seed joined across arms (pairs share a seed), means as bars."""
+    from .experiments.runner import chosen_runs
 
-
-def plot_ablation(record: dict, ax: Optional[Axes] = None, title: str = "") -> Figure:
-    """Test accuracy of each variant, one dot per seed joined across variants (pairs share a seed), means as bars."""
-    labels = list(record["settings"]["variants"])
-    seeds = record["settings"]["seeds"]
-    acc = {(r["variant"], r["seed"]): r["test_acc"] for r in record["runs"]}
-    fig, ax = axes_for(ax, (5.5, 3.4))
+    runs = chosen_runs(record)
+    labels = list(record["settings"]["arms"])
+    seeds = record["settings"]["scale"]["seeds"]
+    acc = {(label, s): runs[(label, s)]["test_acc"] for label in labels for s in seeds}
+    fig, ax = axes_for(ax, (2.2 + 1.6 * len(labels), 3.4))
     for i, label in enumerate(labels):
         values = [acc[(label, s)] for s in seeds]
-        ax.bar(i, sum(values) / len(values), width=0.5, color=WINDOW_COLOURS[i % len(WINDOW_COLOURS)], alpha=0.35)
+        ax.bar(i, sum(values) / len(values), width=0.5, color=EXPERIMENT_COLOURS[i % len(EXPERIMENT_COLOURS)],
+               alpha=0.35)
     for s in seeds:
         ax.plot(range(len(labels)), [acc[(label, s)] for label in labels], "o-", color="#636363", lw=0.8, ms=4)
     values = list(acc.values())
     spread = max(values) - min(values)
     ax.set_ylim(max(0.0, min(values) - max(spread, 0.01)), min(1.0, max(values) + max(spread, 0.01)))
-    ax.set_xticks(range(len(labels)), labels, fontsize=9)
-    style(ax, ylabel="test accuracy", grid="y",
-          title=title or f"{len(seeds)} seed(s); lines join runs that share a seed")
+    ax.set_xticks(range(len(labels)), [label.replace(", ", ",\n") for label in labels], fontsize=8)
+    style(ax, ylabel="test accuracy", grid="y", title=f"{len(seeds)} seed(s); lines join runs that share a seed")
     return finish(fig)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Optional, Sequence
 
 from ._checks import check_number
 
@@ -100,6 +100,20 @@ def t_interval(values: Sequence[float], confidence: float = 0.95) -> Interval:
     return Interval(mean, mean - half, mean + half, n, confidence)
 
 
+def ratio_interval(ratios: Sequence[float], confidence: float = 0.95) -> Interval:
+    """Geometric mean of positive `ratios` with the t-interval of their logarithms, mapped back.
+
+    Ratios such as a speed-up are skewed (2x and 0.5x are equally far from 1x), so the interval is made
+    where they are symmetric, on the log scale; it is not symmetric around the mean it reports.
+    """
+    xs = [check_number("ratios", r, 0.0, low_open=True, hint=" (a ratio of two positive quantities)") for r in ratios]
+    if not xs:
+        raise ValueError("ratios is empty: give at least one ratio per seed")
+    logs = t_interval([math.log(r) for r in xs], confidence)
+    return Interval(math.exp(logs.mean), math.exp(logs.low) if math.isfinite(logs.low) else 0.0,
+                    math.exp(logs.high) if math.isfinite(logs.high) else math.inf, logs.n, confidence)
+
+
 def paired_differences(a: Sequence[float], b: Sequence[float]) -> list[float]:
     """a[i] - b[i] for two arms measured with the same seeds, in the same order."""
     if len(a) != len(b) or not a:
@@ -107,12 +121,18 @@ def paired_differences(a: Sequence[float], b: Sequence[float]) -> list[float]:
     return [x - y for x, y in zip(a, b)]
 
 
-def verdict(interval: Interval, paper_effect: float, null: float = 0.0) -> str:
-    """'confirmed', 'contradicted' or 'inconclusive' for an effect interval against the paper's effect."""
+def verdict(interval: Interval, paper_effect: Optional[float], null: float = 0.0) -> str:
+    """'confirmed', 'contradicted' or 'inconclusive' for an effect interval against the paper's effect.
+
+    `paper_effect=None` tests a claim with no figure, "better than no effect": confirmed when the interval
+    lies above `null`, contradicted when it lies below, inconclusive when it covers it.
+    """
     if not isinstance(interval, Interval):
         raise ValueError(f"interval={interval!r} must be an Interval, e.g. t_interval(per_seed_effects)")
-    check_number("paper_effect", paper_effect)
     check_number("null", null)
+    if paper_effect is None:
+        return "confirmed" if interval.low > null else "contradicted" if interval.high < null else "inconclusive"
+    check_number("paper_effect", paper_effect)
     if paper_effect == null:
         raise ValueError("paper_effect must differ from the no-effect value to be tested against it")
     covers_null, covers_paper = interval.covers(null), interval.covers(paper_effect)
@@ -124,17 +144,18 @@ def verdict(interval: Interval, paper_effect: float, null: float = 0.0) -> str:
     return "confirmed" if reaches and not covers_null else "contradicted"
 
 
-def verdict_line(what: str, interval: Interval, paper_effect: float, null: float = 0.0, scale: float = 1.0,
-                 unit: str = "") -> str:
+def verdict_line(what: str, interval: Interval, paper_effect: Optional[float], null: float = 0.0,
+                 scale: float = 1.0, unit: str = "") -> str:
     """One printed line: the verdict word, n, the interval and the paper's figure (values shown times `scale`)."""
     word = verdict(interval, paper_effect, null)
 
     def show(v: float) -> str:
         return f"{v * scale:+.3g}{unit}" if null == 0 else f"{v * scale:.3g}{unit}"
 
-    if math.isinf(interval.low):
+    if interval.n == 1:
         ci = "no interval from one seed"
     else:
         ci = f"{interval.confidence:.0%} t-interval [{show(interval.low)}, {show(interval.high)}]"
+    claimed = "claimed: a gain, with no figure" if paper_effect is None else f"the paper: {show(paper_effect)}"
     return (f"{what}: {word} (mean {show(interval.mean)}, n = {interval.n}, {ci}; "
-            f"the paper: {show(paper_effect)}, no effect: {show(null)})")
+            f"{claimed}, no effect: {show(null)})")

@@ -101,8 +101,24 @@ def test_analyse_on_real_test_images(model, real, tmp_path):
     torch.testing.assert_close(loaded["conv1"], model.features[0].weight.detach(), rtol=0, atol=5.1e-6)  # 5 decimals
     assert len(loaded["neighbours"]["indices"]) == 2 and all(0 <= i < 16 for i in loaded["neighbours"]["indices"][0])
     assert record["history"] == {"config": {"profile": "test"}, "provenance": {}}
+    agreement = record["neighbours"]["agreement"]
+    pool_y = real.train_labels[:16]
+    pixel_idx = A.nearest_neighbours(A.pixel_vectors(real.test_images[:48]), A.pixel_vectors(real.train_images[:16]), 3)
+    assert agreement["pixels"] == pytest.approx(float((pool_y[pixel_idx] == labels.view(-1, 1)).double().mean()))
+    assert agreement["queries"] == 48 and agreement["k"] == 3 and 0 <= agreement["features"] <= 1
     with pytest.raises(ValueError, match="not an analysis record"):
         A.load_analysis({"schema": "other"})
+
+
+def test_same_class_share_by_hand():
+    queries = torch.tensor([0, 1])
+    pool = torch.tensor([0, 0, 1, 2])
+    # Query 0's neighbours: pool 0 (class 0), pool 2 (class 1); query 1's: pool 2 (1), pool 3 (2): 2 of 4 agree.
+    assert A.same_class_share(queries, pool, torch.tensor([[0, 2], [2, 3]])) == 0.5
+    with pytest.raises(ValueError, match="one row per query"):
+        A.same_class_share(queries, pool, torch.tensor([[0, 2]]))
+    with pytest.raises(ValueError, match="must be uint8"):
+        A.pixel_vectors(torch.zeros(2, 28, 28))
 
 
 def test_recorded_analysis_agrees_with_its_training_run_and_the_data(real):

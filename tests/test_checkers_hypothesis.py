@@ -24,6 +24,7 @@ from torch import nn
 from alexnet_lib import exercises as E
 from alexnet_lib.architecture import split_grouped_conv
 from alexnet_lib.exercises.relu_tanh import _first_depth_below
+from alexnet_lib.lenet import c1_padding_for, fc_parameters
 from tests.single_thread import one_thread  # noqa: F401
 
 SETTINGS = settings(max_examples=30, deadline=None, derandomize=True, database=None,
@@ -92,6 +93,8 @@ SOLUTIONS = {
     E.check_make_towers: ("towers", split_grouped_conv),
     E.check_flatten_size: ("int", _flatten_size),
     E.check_warmup_cosine: ("float", _schedule),
+    E.check_c1_padding: ("int", c1_padding_for),
+    E.check_fc_parameters: ("int", fc_parameters),
 }
 CHECKS = list(SOLUTIONS)
 IDS = [c.__name__ for c in CHECKS]
@@ -119,6 +122,12 @@ VALUES = {
                         [{"relu": "above", "softmax": "either"}, {"relu": "either", "softmax": "either"},
                          {"relu": "below", "softmax": "below"}]),
     E.check_sgd_prediction: ((True, False), [[True, False]], [(True, True), (False, False), (False, True)]),
+    # The truth is about 12.0x the parameters and 15.9x the multiply-adds; answers within 1.25x pass.
+    E.check_stride_prediction: ({"parameters": 12.0, "multiply-adds": 15.9},
+                                [{"parameters": np.float64(11), "multiply-adds": 17},
+                                 {"multiply-adds": 15, "parameters": 13.5}],
+                                [{"parameters": 1, "multiply-adds": 16}, {"parameters": 12, "multiply-adds": 12},
+                                 {"parameters": 16, "multiply-adds": 16}, {"parameters": 3}]),
     E.check_hidden_failure: (100 * torch.eye(10, dtype=torch.long).index_put((torch.tensor([6]), torch.tensor([6])),
                                                                                 torch.tensor(0)),
                              [], [100 * torch.eye(10), 90 * torch.eye(10) + 1]),
@@ -426,6 +435,9 @@ ANSWERS = {
     E.check_exact_rule: (r"two_linear", r"'linear'"),
     E.check_rule_side: (r"\bbelow\b", r"\beither\b", r"\babove\b"),
     E.check_sgd_prediction: (r"\bTrue\b", r"\bFalse\b"),
+    E.check_stride_prediction: (r"\b12(\.0)?\b", r"\b15\.9\b", r"\b16\b"),
+    E.check_c1_padding: (r"padding ?= ?2\b",),
+    E.check_fc_parameters: (r"58,?631", r"10,?164"),
 }
 
 

@@ -168,3 +168,22 @@ def test_lrn_checkers_never_raise(capsys):
         assert "pass your function itself" in capsys.readouterr().out
         assert not check(lambda *args: "abc")
         assert "❌" in capsys.readouterr().out
+
+
+def test_falling_fraction_agrees_with_the_sign_of_autograds_slope():
+    from alexnet_lib.layers import LocalResponseNorm
+    from alexnet_lib.lrn import falling_fraction
+
+    x = torch.randn(2, 7, 3, 3, generator=torch.Generator().manual_seed(0)) * 3
+    layer = LocalResponseNorm(alpha=1.0)
+    # d b_i / d a_i, the diagonal of the Jacobian, by central differences: nudge one channel everywhere at once
+    # (a channel's nudge changes other channels' outputs too, but only its own output is read).
+    eps = 1e-4
+    slopes = torch.zeros_like(x)
+    for c in range(x.shape[1]):
+        nudge = torch.zeros_like(x)
+        nudge[:, c] = eps
+        with torch.no_grad():
+            slopes[:, c] = ((layer(x + nudge) - layer(x - nudge)) / (2 * eps))[:, c]
+    assert falling_fraction(x, alpha=1.0) == pytest.approx(float((slopes < 0).float().mean()))
+    assert 0 < falling_fraction(x, alpha=1.0) < 1 and falling_fraction(x, alpha=1e-4) == 0

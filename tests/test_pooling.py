@@ -15,19 +15,21 @@ from alexnet_lib.shapes import layer_table  # noqa: E402
 from alexnet_lib.widgets import PoolingExplorer  # noqa: E402
 
 
-def _coverage_by_torch(W, z, s):
+def _coverage_by_torch(W, z, s, ceil_mode=False):
     """Count reads by pooling the one-hot of each input: it reaches the output once per window containing it."""
     counts = []
     for i in range(W):
         x = torch.zeros(1, 1, W)
         x[0, 0, i] = 1
-        counts.append(int(F.max_pool1d(x, z, s).sum()))
+        counts.append(int(F.max_pool1d(x, z, s, ceil_mode=ceil_mode).sum()))
     return counts
 
 
-@pytest.mark.parametrize("W,z,s", [(13, 3, 2), (13, 2, 2), (55, 3, 2), (10, 4, 1), (9, 2, 3), (3, 3, 2)])
-def test_coverage_agrees_with_torch(W, z, s):
-    assert pool_coverage(W, z, s) == _coverage_by_torch(W, z, s)
+@pytest.mark.parametrize("W,z,s", [(13, 3, 2), (13, 2, 2), (55, 3, 2), (10, 4, 1), (9, 2, 3), (3, 3, 2), (16, 3, 2),
+                                   (16, 2, 2), (15, 2, 2), (8, 3, 2)])
+@pytest.mark.parametrize("ceil_mode", [False, True])
+def test_coverage_agrees_with_torch(W, z, s, ceil_mode):
+    assert pool_coverage(W, z, s, ceil_mode) == _coverage_by_torch(W, z, s, ceil_mode)
 
 
 def test_coverage_and_overlap_values():

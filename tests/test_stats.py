@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from alexnet_lib.stats import (WORDS, Interval, paired_differences, t_cdf, t_interval, t_quantile, verdict,
-                               verdict_line)
+from alexnet_lib.stats import (WORDS, Interval, paired_differences, ratio_interval, t_cdf, t_interval, t_quantile,
+                               verdict, verdict_line)
 
 
 # Two-sided 95% critical values t_{0.975, df} from any t table.
@@ -128,3 +128,26 @@ def test_verdict_line_says_word_n_interval_and_paper_in_the_chosen_units():
     assert "the paper: +1.4 points, no effect: +0 points" in line
     one = verdict_line("speed-up", t_interval([4.0]), 6.0, null=1.0, unit="x")
     assert one == "speed-up: inconclusive (mean 4x, n = 1, no interval from one seed; the paper: 6x, no effect: 1x)"
+
+
+def test_ratio_interval_is_made_on_the_log_scale():
+    # logs of 2, 4, 8 are ln2 * (1, 2, 3): mean 2 ln2 (geometric mean 4), sd ln2, t(0.975, 2) = 4.303.
+    i = ratio_interval([2.0, 4.0, 8.0])
+    half = 4.3027 * math.log(2) / math.sqrt(3)
+    assert (i.mean, i.low, i.high) == pytest.approx((4.0, 4 * math.exp(-half), 4 * math.exp(half)), rel=1e-3)
+    assert i.n == 3 and i.low < 1 < 6 < i.high
+    assert ratio_interval([0.5, 2.0]).mean == pytest.approx(1.0)  # halving and doubling cancel
+    one = ratio_interval([3.0])
+    assert (one.low, one.high) == (0.0, math.inf)
+    with pytest.raises(ValueError, match="ratios"):
+        ratio_interval([1.0, 0.0])
+    with pytest.raises(ValueError, match="empty"):
+        ratio_interval([])
+
+
+@pytest.mark.parametrize("low, high, word", [(0.01, 0.03, "confirmed"), (-0.03, -0.01, "contradicted"),
+                                             (-0.01, 0.03, "inconclusive")])
+def test_a_claim_with_no_figure_is_judged_on_its_direction(low, high, word):
+    interval = Interval((low + high) / 2, low, high, 3, 0.95)
+    assert verdict(interval, None) == word
+    assert "claimed: a gain, with no figure, no effect: +0" in verdict_line("gain", interval, None)

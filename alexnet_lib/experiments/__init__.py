@@ -1,13 +1,16 @@
-"""The chapters' recorded experiments: one module each, one record schema, one loader, one `out=`.
+"""The chapters' recorded experiments: one runner, one record schema, one loader, one `out=`.
 
-Every module trains through `alexnet_lib.train.fit` and offers `run(out=None, ...)`, which returns the
-record and writes it atomically to `out` when given. `load(name)` reads a committed record from
-`data/runs/` (fetched from the repository when the package is installed alone) and checks its schema.
+Every experiment is an `runner.Experiment` (arms, a recipe, the paper's claims, a live, a CPU and a GPU
+scale) run by `runner.run_experiment` through `alexnet_lib.train.fit`: each arm's learning rate is chosen
+on a validation split carved from the training set, seeds are paired across arms, and `runner.findings`
+turns a record into one verdict per claim (see `alexnet_lib.stats`). `load(name)` reads a committed
+record from `data/runs/` (fetched from the repository when the package is installed alone).
 
-- `relu_tanh`: the paper's Figure 1 on Fashion-MNIST (ReLU against tanh, steps to a training error);
-- `dropout`: AlexNet's classifier with and without dropout (generalisation gap, iterations to converge);
-- `recipes`: alexnet_d2l trained with each recipe on the same small budget;
-- `lrn`, `pooling`: ablations of a small-input AlexNet through `ablation`, over paired seeds.
+- `relu_tanh`: the paper's Figure 1 (ReLU against tanh, default and saturating init, steps to an error);
+- `lrn`: an LRN that acts against the constant it becomes when it does not;
+- `pooling`: overlapping against non-overlapping pooling, with equal maps and every position read;
+- `dropout`: dropout in AlexNet's classifier (iterations to converge, test accuracy);
+- `recipes`: the `fast` recipe with one part removed at a time.
 """
 
 from .schema import SCHEMA, load, make_record, save, validate, where_text

@@ -1,0 +1,476 @@
+"""The one experiment runner: arms x paired seeds on `fit`, each arm's learning rate chosen without the test set.
+
+An `Experiment` names its arms (what differs between them: model and recipe overrides), a base recipe,
+a model, the paper's claims it tests and its scales (a live one for the page, a CPU one of about ten
+minutes on two cores, a GPU one that can resolve the paper's effects). `run_experiment` does, per arm:
+
+1. *selection*: train with the first seed at every learning rate of the scale's grid and keep the one
+   that scores best on the experiment's criterion: validation accuracy (a split carved from the
+   training set) or, for a claim about training speed, fewest steps to a training-error level;
+2. *measurement*: train with every other seed at that learning rate (the first seed's run is reused).
+
+Runs with the same seed see the same images in the same order from the same RNG state, so seeds pair
+across arms. Every curve point is measured in eval mode on one fixed subset of the training images.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence, Union
+
+import torch
+from torch import nn
+
+from .._checks import check_choice, check_int
+from ..devices import choose_precision, parse_device
+from ..loader import DeviceLoader, fashion_mnist_splits
+from ..recipes import Recipe
+from ..stats import Interval, paired_differences, ratio_interval, t_interval, verdict, verdict_line
+from ..tables import Table
+from ..train import NonFiniteLossError, Step, evaluate, fit
+from .schema import make_record, save, validate
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One arm: overrides of the experiment's model arguments and of its recipe."""
+
+    model: dict = field(default_factory=dict)
+    recipe: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A level on a curve: the first curve point at which `curve` (e.g. "train_error") is at or below `level`."""
+
+    curve: str
+    level: float
+
+    def __str__(self) -> str:
+        return f"{self.curve.replace('_', ' ')} <= {self.level:g}"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim tested by paired seeds: arm `a` against arm `b` on `metric`, with the paper's figure.
+
+    `metric` is a run's key ("test_acc") or a `Target` (steps to reach it). `kind` "difference" compares
+    a - b (null 0), "ratio" a / b (null 1, a t-interval on the log scale). `paper` is the paper's effect
+    on that scale, or None when the paper (or this course) gives only a direction: "a beats b".
+    """
+
+    text: str
+    a: str
+    b: str
+    metric: Union[str, Target]
+    kind: str = "difference"
+    paper: Optional[float] = None
+    source: str = ""  # where the paper says it
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How big every run of an experiment is, and which seeds and learning rates it tries."""
+
+    name: str
+    size: int
+    train_images: Optional[int]  # None: every image left after the validation split
+    validation: int
+    test_images: Optional[int]  # None: the whole test set
+    epochs: int
+    batch_size: int
+    seeds: tuple
+    lrs: tuple
+    curve_images: int = 512
+    log_every: int = 25  # steps between curve points
+    device: str = "cpu"
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """What one recorded experiment compares, how it trains, and what it concludes."""
+
+    name: str
+    question: str
+    model: str  # a name of BUILDERS
+    arms: dict  # label -> Arm
+    recipe: Recipe
+    claims: tuple
+    scales: dict  # name -> Scale
+    select: Union[str, Target] = "val_acc"  # or a Target: fewest steps to it wins
+    stop_at: Optional[Target] = None  # end a run once it reaches this (a claim about speed)
+    fast: bool = True  # False keeps fp32 (LRN: bf16 rounds k + alpha * sum to k)
+    probe: Optional[Callable[[nn.Module, torch.Tensor], dict]] = None  # logged at every curve point
+    base_model: dict = field(default_factory=dict)  # arguments every arm's model shares
+
+    def run(self, scale: Union[str, Scale] = "cpu", out: Union[str, Path, None] = None, progress: bool = True,
+            root: Union[str, Path, None] = None) -> dict[str, Any]:
+        """Run every arm at `scale` (a name of `scales` or a Scale); the record, written to `out` if given."""
+        return run_experiment(self, scale, out=out, progress=progress, root=root)
+
+
+
+def _four_layer_net(size: int, **kwargs: Any) -> nn.Module:
+    from ..activations import four_layer_net
+
+    if size != 28:
+        raise ValueError(f"four_layer_net takes 28x28 inputs, not {size}x{size}")
+    return four_layer_net(**kwargs)
+
+
+def _alexnet_fashion(size: int, **kwargs: Any) -> nn.Module:
+    from ..model import alexnet_fashion
+
+    return alexnet_fashion(input_size=size, **kwargs)
+
+
+#: The models an experiment can name (a name, so the record says which).
+BUILDERS: dict[str, Callable[..., nn.Module]] = {"four_layer_net": _four_layer_net,
+                                                  "alexnet_fashion": _alexnet_fashion}
+
+
+def build_model(experiment: Experiment, label: str, size: int) -> nn.Module:
+    """The model of arm `label` of `experiment` for inputs of `size`."""
+    arm = experiment.arms[check_choice("arm", label, experiment.arms)]
+    return BUILDERS[experiment.model](size, **{**experiment.base_model, **arm.model})
+
+
+def _check_experiment(experiment: Experiment, scale: Scale) -> None:
+    """ValueErrors, before any training, for an experiment or scale that cannot run."""
+    if not isinstance(experiment, Experiment):
+        raise ValueError(f"experiment={experiment!r} must be an Experiment, e.g. alexnet_lib.experiments.lrn.EXPERIMENT")
+    if len(experiment.arms) < 2:
+        raise ValueError(f"{experiment.name}: an experiment compares at least two arms")
+    check_choice("model", experiment.model, BUILDERS)
+    for arg in ("size", "epochs", "batch_size", "validation", "curve_images", "log_every"):
+        check_int(arg, getattr(scale, arg), 1)
+    if not scale.seeds or len(set(scale.seeds)) != len(scale.seeds):
+        raise ValueError(f"seeds={scale.seeds!r} must be distinct seeds, at least one (three or more for an interval)")
+    if not scale.lrs:
+        raise ValueError("lrs is empty: give the learning rates to choose from")
+    for label in experiment.arms:
+        try:  # an arm the network cannot be built with fails here, before any training
+            build_model(experiment, label, scale.size)
+            replace(experiment.recipe, **experiment.arms[label].recipe)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"arm {label!r}: {e}") from None
+    for c in experiment.claims:
+        for arm in (c.a, c.b):
+            check_choice("claim arm", arm, experiment.arms)
+        check_choice("kind", c.kind, ("difference", "ratio"))
+
+
+# ----------------------------------------------------------------------------- running
+
+
+def run_experiment(experiment: Experiment, scale: Union[str, Scale] = "cpu", out: Union[str, Path, None] = None,
+                   progress: bool = True, root: Union[str, Path, None] = None) -> dict[str, Any]:
+    """Select each arm's learning rate with the first seed, then run every other seed; the record, written to `out`."""
+    if isinstance(scale, str):
+        scale = experiment.scales[check_choice("scale", scale, experiment.scales)]
+    _check_experiment(experiment, scale)
+    device = parse_device(scale.device)
+    started = time.perf_counter()
+    splits = {}
+    runs: list[dict[str, Any]] = []
+    for seed in scale.seeds:
+        # The training subset and its order depend on the seed only: every arm sees the same batches.
+        splits[seed] = fashion_mnist_splits(batch_size=scale.batch_size, size=scale.size, device=device,
+                                            validation=scale.validation, train_subset=scale.train_images,
+                                            test_subset=scale.test_images, seed=seed, root=root)
+    chosen: dict[str, float] = {}
+    first = scale.seeds[0]
+    for label in experiment.arms:
+        best: Optional[dict[str, Any]] = None
+        for lr in scale.lrs:
+            # A speed run that has taken as many steps as the best so far cannot win: stop it there.
+            cap = best["steps"] if best is not None and isinstance(experiment.select, Target) else None
+            one = _one_run(experiment, label, lr, first, splits[first], scale, device, cap)
+            runs.append(one)
+            if progress:
+                print(_progress_line(experiment, one), flush=True)
+            if best is None or _better(experiment.select, one, best):
+                best = one
+        best["chosen"] = True
+        chosen[label] = best["lr"]
+    for seed in scale.seeds[1:]:
+        for label in experiment.arms:
+            one = _one_run(experiment, label, chosen[label], seed, splits[seed], scale, device, None)
+            one["chosen"] = True
+            runs.append(one)
+            if progress:
+                print(_progress_line(experiment, one), flush=True)
+    settings = {"model": experiment.model, "base_model": experiment.base_model,
+                "arms": {k: asdict(v) for k, v in experiment.arms.items()},
+                "recipe": asdict(experiment.recipe), "scale": asdict(scale),
+                "select": _target_dict(experiment.select), "stop_at": _target_dict(experiment.stop_at),
+                "chosen_lr": chosen, "precision": choose_precision(device, experiment.fast).label,
+                "claims": [{**asdict(c), "metric": _target_dict(c.metric)} for c in experiment.claims],
+                "data": f"Fashion-MNIST at {scale.size}x{scale.size}: {splits[first].train.num_images:,} training "
+                        f"images (a seeded, class-balanced subset per seed), {scale.validation:,} validation images "
+                        f"carved from the training set, {splits[first].test.num_images:,} test images"}
+    # As JSON has it (tuples become lists), so the returned record equals the one read back from `out`.
+    settings = json.loads(json.dumps(settings))
+    return save(make_record(experiment.name, experiment.question, settings, runs, device, started), out)
+
+
+def _target_dict(t: Union[str, Target, None]) -> Any:
+    return asdict(t) if isinstance(t, Target) else t
+
+
+def _progress_line(experiment: Experiment, run: dict[str, Any]) -> str:
+    reached = ""
+    if isinstance(experiment.select, Target):
+        got = steps_to(run, experiment.select)
+        reached = f", {experiment.select} at step {got}" if got is not None else f", not {experiment.select}"
+    return (f"{run['arm']:>24} seed {run['seed']} lr {run['lr']:<6g} val {run['val_acc']:.3f} "
+            f"test {run['test_acc']:.3f}{reached} ({run['seconds']:.0f} s)")
+
+
+def _better(select: Union[str, Target], one: dict[str, Any], best: dict[str, Any]) -> bool:
+    """Whether run `one` beats `best` on the selection criterion (never the test set)."""
+    if isinstance(select, Target):
+        a, b = steps_to(one, select), steps_to(best, select)
+        return (a if a is not None else math.inf, -one["val_acc"]) < (b if b is not None else math.inf,
+                                                                       -best["val_acc"])
+    return one[select] > best[select]
+
+
+def _curve_loader(train: DeviceLoader, n: int) -> DeviceLoader:
+    """The first `n` images of the training subset, in a fixed order: every curve point reads the same ones."""
+    n = min(n, train.num_images)
+    return DeviceLoader(train.images[:n].cpu(), train.labels[:n].cpu(), batch_size=256, size=train.size,
+                        device=train.device)
+
+
+def _one_run(experiment: Experiment, label: str, lr: float, seed: int, splits: Any, scale: Scale,
+             device: torch.device, max_steps: Optional[int]) -> dict[str, Any]:
+    """Train arm `label` once; its curve, final accuracies and timings."""
+    arm = experiment.arms[label]
+    recipe = replace(experiment.recipe, **{**arm.recipe, "lr": lr})
+    model = build_model(experiment, label, scale.size)
+    curve_data = _curve_loader(splits.train, scale.curve_images)
+    probe_x = next(iter(curve_data))[0]
+    curve: list[dict[str, Any]] = []
+    eval_seconds = [0.0]
+
+    def point(step: int, images: int, seconds: float) -> dict[str, Any]:
+        t0 = time.perf_counter()
+        ev = evaluate(model, curve_data, fast=experiment.fast, device=device)
+        p = {"step": step, "epoch": images / splits.train.num_images, "seconds": seconds - eval_seconds[0],
+             "train_error": 1.0 - ev.accuracy, "train_loss": ev.loss}
+        if experiment.probe is not None:
+            p.update(experiment.probe(model, probe_x))
+        curve.append(p)
+        eval_seconds[0] += time.perf_counter() - t0
+        return p
+
+    last = {"step": 0, "images": 0, "seconds": 0.0}
+
+    def on_step(s: Step) -> bool:
+        last.update(step=s.step, images=s.images, seconds=s.seconds)
+        if s.step % scale.log_every:
+            return s.step == max_steps
+        p = point(s.step, s.images, s.seconds)
+        return _reached(experiment.stop_at, p) or s.step == max_steps
+
+    t0 = time.perf_counter()
+    diverged = False
+    try:
+        # Curve points are evaluated in eval mode: they draw no random numbers and leave the run as it was.
+        fit(model, splits.train, None, epochs=scale.epochs, recipe=recipe, device=device, fast=experiment.fast,
+            seed=seed, progress=False, on_step=on_step)
+    except NonFiniteLossError:
+        diverged = True
+    if not diverged and (not curve or curve[-1]["step"] != last["step"]):
+        point(last["step"], last["images"], last["seconds"])
+    val = evaluate(model, splits.val, fast=experiment.fast, device=device)
+    test = evaluate(model, splits.test, fast=experiment.fast, device=device)
+    return {"arm": label, "seed": seed, "lr": lr, "chosen": False, "diverged": diverged, "steps": last["step"],
+            "val_acc": val.accuracy, "test_acc": test.accuracy, "test_loss": test.loss,
+            "train_acc": 1.0 - curve[-1]["train_error"] if curve else None, "curve": curve,
+            "seconds": time.perf_counter() - t0}
+
+
+def _reached(target: Optional[Target], p: dict[str, Any]) -> bool:
+    return target is not None and p[target.curve] <= target.level
+
+
+# ----------------------------------------------------------------------------- reading a record
+
+
+def steps_to(run: dict[str, Any], target: Target) -> Optional[int]:
+    """The step of the first curve point of `run` at or below `target`; None if the run never got there."""
+    return next((p["step"] for p in run["curve"] if p[target.curve] <= target.level), None)
+
+
+def _as_target(metric: Any) -> Union[str, Target]:
+    return Target(**metric) if isinstance(metric, dict) else metric
+
+
+_RUN_KEYS = {"arm", "seed", "lr", "chosen", "diverged", "steps", "val_acc", "test_acc", "curve", "seconds"}
+
+
+def validate_runs(record: object, where: str = "record") -> dict[str, Any]:
+    """`record` if it is a runner record whose chosen runs cover every arm x seed once, else a ValueError."""
+    record = validate(record, where)
+    settings = record["settings"]
+    for key in ("arms", "scale", "chosen_lr", "claims"):
+        if key not in settings:
+            raise ValueError(f"{where}: settings lack {key!r}; not a record of alexnet_lib.experiments.runner")
+    for one in record["runs"]:
+        missing = _RUN_KEYS - set(one)
+        if missing:
+            raise ValueError(f"{where}: a run lacks {sorted(missing)}")
+        for key in ("val_acc", "test_acc"):
+            if not 0 <= one[key] <= 1:
+                raise ValueError(f"{where}: {key}={one[key]} of {one['arm']}/{one['seed']} is not in [0, 1]")
+    expected = {(a, s) for a in settings["arms"] for s in settings["scale"]["seeds"]}
+    got = [(r["arm"], r["seed"]) for r in record["runs"] if r["chosen"]]
+    if sorted(got) != sorted(expected):
+        raise ValueError(f"{where}: the chosen runs cover {sorted(got)}, expected each arm x seed once: "
+                         f"{sorted(expected)}")
+    return record
+
+
+def chosen_runs(record: dict[str, Any]) -> dict[tuple[str, int], dict[str, Any]]:
+    """(arm, seed) -> the run at the arm's chosen learning rate."""
+    return {(r["arm"], r["seed"]): r for r in validate_runs(record)["runs"] if r["chosen"]}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One claim judged from paired seeds: the per-seed effects, their interval, the verdict and its line."""
+
+    claim: Claim
+    effects: tuple  # per seed: a - b, or a / b
+    interval: Optional[Interval]
+    word: str
+    line: str
+    censored: tuple = ()  # seeds whose `a` run never reached the target (its effect is a lower bound)
+
+    @property
+    def per_seed(self) -> str:
+        """The per-seed effects in the verdict's units, e.g. '+0.40, -0.30 points' or '0.61x, 0.90x'."""
+        if not self.effects:
+            return "none (the comparison could not be made)"
+        if self.claim.kind == "ratio":
+            return ", ".join(f"{e:.2f}x" for e in self.effects)
+        points = _as_target(self.claim.metric) in ("test_acc", "val_acc")
+        return ", ".join(f"{e * 100:+.2f}" if points else f"{e:+.3g}" for e in self.effects) + (" points" if points else "")
+
+
+def _metric(run: dict[str, Any], metric: Union[str, Target]) -> Optional[float]:
+    if isinstance(metric, Target):
+        got = steps_to(run, metric)
+        return None if got is None else float(got)
+    return run[metric]
+
+
+def finding(record: dict[str, Any], claim: Claim) -> Finding:
+    """Judge `claim` on `record`'s chosen runs: paired over seeds, a t-interval, one of three words."""
+    runs = chosen_runs(record)
+    seeds = record["settings"]["scale"]["seeds"]
+    metric = _as_target(claim.metric)
+    null = 1.0 if claim.kind == "ratio" else 0.0
+    unit, scale = (("x", 1.0) if claim.kind == "ratio" else
+                   (" points", 100.0) if metric in ("test_acc", "val_acc") else ("", 1.0))
+    a_vals, b_vals, censored = [], [], []
+    for seed in seeds:
+        a, b = runs[(claim.a, seed)], runs[(claim.b, seed)]
+        va, vb = _metric(a, metric), _metric(b, metric)
+        if vb is None:
+            word = "inconclusive"
+            line = f"{claim.text}: {word} ({claim.b}, seed {seed}, never reached {metric}: this budget cannot tell)"
+            return Finding(claim, (), None, word, line)
+        if va is None:  # `a` ran out of steps first: its true value is at least the steps it took
+            va = float(a["steps"])
+            censored.append(seed)
+        a_vals.append(va)
+        b_vals.append(vb)
+    if claim.kind == "ratio":
+        effects = [x / y for x, y in zip(a_vals, b_vals)]
+        interval = ratio_interval(effects)
+    else:
+        effects = paired_differences(a_vals, b_vals)
+        interval = t_interval(effects)
+    what = claim.text + (f" (seeds {censored} never reached {metric}: lower bounds)" if censored else "")
+    return Finding(claim, tuple(effects), interval, verdict(interval, claim.paper, null),
+                   verdict_line(what, interval, claim.paper, null, scale=scale, unit=unit), tuple(censored))
+
+
+def arms_table(record: dict[str, Any]) -> Table:
+    """Per arm: the chosen learning rate, and over seeds the mean validation and test accuracy with a 95% interval."""
+    runs = chosen_runs(record)
+    seeds = record["settings"]["scale"]["seeds"]
+    rows = []
+    for label in record["settings"]["arms"]:
+        tests = t_interval([runs[(label, s)]["test_acc"] for s in seeds])
+        vals = [runs[(label, s)]["val_acc"] for s in seeds]
+        # An accuracy lies in [0, 1]; a t-interval on three seeds can reach past either end.
+        ci = "n/a (one seed)" if tests.n == 1 else f"[{max(0.0, tests.low):.2%}, {min(1.0, tests.high):.2%}]"
+        rows.append((label, f"{record['settings']['chosen_lr'][label]:g}", str(tests.n),
+                     f"{sum(vals) / len(vals):.2%}", f"{tests.mean:.2%}", ci))
+    return Table(("arm", "chosen lr", "seeds", "val acc", "test acc", "95% t-interval"), tuple(rows),
+                 numeric=(1, 2, 3, 4))
+
+
+def selection_table(record: dict[str, Any]) -> Table:
+    """Every learning rate tried on the first seed, per arm, with what the choice read (never the test set)."""
+    select = _as_target(record["settings"]["select"])
+    first = record["settings"]["scale"]["seeds"][0]
+    rows = []
+    for r in validate_runs(record)["runs"]:
+        if r["seed"] != first:
+            continue
+        score = (f"{r['val_acc']:.2%}" if not isinstance(select, Target) else
+                 str(steps_to(r, select) or f"> {r['steps']}") + (" (diverged)" if r["diverged"] else ""))
+        rows.append((r["arm"], f"{r['lr']:g}", score, "chosen" if r["chosen"] else ""))
+    what = "val acc" if not isinstance(select, Target) else f"steps to {select}"
+    return Table(("arm", "lr", what, ""), tuple(rows), numeric=(1, 2))
+
+
+def settings_text(record: dict[str, Any]) -> str:
+    """The budget of a record in one line: seeds, arms, images, epochs, size, batch, precision."""
+    st = record["settings"]
+    sc = st["scale"]
+    return (f"{len(sc['seeds'])} seeds x {len(st['arms'])} arms ({sc['name']} scale), learning rates "
+            f"{', '.join(f'{lr:g}' for lr in sc['lrs'])} tried per arm on seed {sc['seeds'][0]}; "
+            f"up to {sc['epochs']} epoch(s) of batch {sc['batch_size']}; {st['data']}; {st['precision']}")
+
+
+def findings(record: dict[str, Any]) -> list[Finding]:
+    """The finding of every claim the record was made to test (its settings keep the claims)."""
+    return [finding(record, Claim(**{**c, "metric": _as_target(c["metric"])}))
+            for c in validate_runs(record)["settings"]["claims"]]
+
+
+def report(record: dict[str, Any]) -> str:
+    """Where and how the record was made, its budget, and one verdict line per claim."""
+    from .schema import where_text
+
+    return "\n".join([where_text(record), settings_text(record), ""] + [f.line for f in findings(record)])
+
+
+def curve_table(record: dict[str, Any], keys: Sequence[str]) -> Table:
+    """Per arm and curve key: the mean over seeds at the first curve point and at the last (the run's end)."""
+    runs = chosen_runs(record)
+    seeds = record["settings"]["scale"]["seeds"]
+    rows = []
+    for label in record["settings"]["arms"]:
+        cells = [label]
+        for key in keys:
+            points = [runs[(label, s)]["curve"] for s in seeds]
+            if any(key not in c[0] for c in points if c):
+                raise ValueError(f"the record's curves have no {key!r}; they have {sorted(points[0][0])}")
+            first = sum(c[0][key] for c in points) / len(points)
+            last = sum(c[-1][key] for c in points) / len(points)
+            cells += [f"{first:.1%}", f"{last:.1%}"]
+        rows.append(tuple(cells))
+    step = record["settings"]["scale"]["log_every"]
+    header = ("arm",) + tuple(f"{key.replace('_', ' ')} {when}" for key in keys for when in (f"at step {step}", "at end"))
+    return Table(header, tuple(rows), numeric=tuple(range(1, 1 + 2 * len(keys))))
