@@ -113,7 +113,6 @@ class Experiment:
         return run_experiment(self, scale, out=out, progress=progress, root=root)
 
 
-
 def _four_layer_net(size: int, **kwargs: Any) -> nn.Module:
     from ..activations import four_layer_net
 
