@@ -127,18 +127,22 @@ class BenchResult:
         """Images per second if training ran at `gflops` throughout."""
         return gflops * 1e9 / self.flops_per_image
 
+    @property
+    def fractions(self) -> dict[str, float]:
+        """The two limits in images/s, and the fraction of its limit each loop reaches."""
+        fp32, ours = self.limit_images_per_s(self.fp32_gflops), self.limit_images_per_s(self.our_gflops)
+        return {"fp32_limit_images_per_s": fp32, "our_limit_images_per_s": ours,
+                "d2l_fraction_of_fp32_limit": self.d2l_images_per_s / fp32,
+                "our_fraction_of_limit": self.ours_images_per_s / ours}
+
     def save(self, path: Union[str, Path]) -> Path:
         """Write the measurement, its ratios and its provenance as JSON, atomically."""
-        fp32, ours = self.limit_images_per_s(self.fp32_gflops), self.limit_images_per_s(self.our_gflops)
-        return atomic_write_json(path, {**asdict(self), "ratio": self.ratio, "fp32_limit_images_per_s": fp32,
-                                        "our_limit_images_per_s": ours,
-                                        "d2l_fraction_of_fp32_limit": self.d2l_images_per_s / fp32,
-                                        "our_fraction_of_limit": self.ours_images_per_s / ours,
-                                        "report": self.report()})
+        return atomic_write_json(path, {**asdict(self), "ratio": self.ratio, **self.fractions, "report": self.report()})
 
     def report(self) -> str:
         """A few lines for the terminal."""
-        fp32, ours = self.limit_images_per_s(self.fp32_gflops), self.limit_images_per_s(self.our_gflops)
+        f = self.fractions
+        fp32, ours = f["fp32_limit_images_per_s"], f["our_limit_images_per_s"]
         lines = [f"device: {self.device_name}",
                  f"{self.images} images, batch {self.batch_size}, {self.size}x{self.size}, alexnet_d2l, d2l recipe; "
                  f"{self.flops_per_image / 1e9:.2f} GFLOP per training image",
@@ -147,9 +151,9 @@ class BenchResult:
             lines.append(f"matmul limit {self.precision.split(' ')[0]}: {self.our_gflops:.0f} GFLOP/s -> "
                          f"{ours:.1f} images/s")
         lines += [f"d2l way (PIL resize in workers, fp32, host sync per batch): {self.d2l_images_per_s:7.1f} images/s "
-                  f"({self.d2l_images_per_s / fp32:.0%} of the fp32 limit)",
+                  f"({f['d2l_fraction_of_fp32_limit']:.0%} of the fp32 limit)",
                   f"alexnet_lib.train.fit ({self.precision}, on-device resize): {self.ours_images_per_s:7.1f} images/s "
-                  f"({self.ours_images_per_s / ours:.0%} of its limit)",
+                  f"({f['our_fraction_of_limit']:.0%} of its limit)",
                   f"ratio: {self.ratio:.2f}x"]
         return "\n".join(lines)
 

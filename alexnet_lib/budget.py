@@ -15,13 +15,11 @@ from datetime import datetime, timedelta
 from typing import Any, Optional
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ._checks import check_int, check_number
-from .devices import Precision, autocast
 from .distributed import current_shard, max_across
-from .recipes import Recipe, make_optimizer, step_optimizer
+from .recipes import Recipe
 
 
 @dataclass(frozen=True)
@@ -38,54 +36,37 @@ def _wait(device: torch.device) -> None:
 
 
 def measure(model: nn.Module, train_loader: Any, eval_loader: Any, recipe: Recipe, device: torch.device,
-            precision: Precision, steps: int = 4) -> Speeds:
-    """Time `steps` training steps (after two untimed) and two evaluation batches, on a copy of `model`."""
-    check_int("steps", steps, 1, 100)
-    net = copy.deepcopy(model).to(device)
-    if precision.channels_last:
-        net.to(memory_format=torch.channels_last)
-    shard = current_shard()
-    if shard.world > 1:  # the gradient all-reduce is part of a step's cost
-        from torch.nn.parallel import DistributedDataParallel
+            fast: bool = True, precision: Optional[str] = None, steps: int = 4) -> Speeds:
+    """Time `steps` training steps of `fit` (after two untimed) and two evaluation batches, on a copy of `model`."""
+    from .train import evaluate, fit  # train imports this module
 
-        net = DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda" else None)
-    optimizer = make_optimizer(net, recipe)
-    scaler = torch.amp.GradScaler(device.type) if precision.grad_scaler else None
-    net.train()
-    batches = iter(train_loader)
-    times = []
+    check_int("steps", steps, 1, 100)
+    net = copy.deepcopy(model)
+    stamps: list[float] = []
+
+    def stamp(step: Any) -> bool:
+        _wait(device)
+        stamps.append(time.perf_counter())
+        return False
+
     # The first steps pay for kernel selection and memory growth; on a 2-core CPU, timing from the second
     # step and taking the median still overestimated a 30-minute run's steps by 11%, so: two untimed, the fastest.
-    for i in range(steps + 2):
-        _wait(device)
-        t0 = time.perf_counter()  # making the batch (resizing on the device) is part of a step, as in fit
-        try:
-            x, y = next(batches)
-        except StopIteration:
-            batches = iter(train_loader)
-            x, y = next(batches)
-        with autocast(device, precision):
-            loss = F.cross_entropy(net(x).float(), y)
-        step_optimizer(loss, optimizer, scaler)
-        loss.item()  # waits for the device
-        if i >= 2:
-            times.append(time.perf_counter() - t0)
-    step_seconds = min(times)
-    net.eval()
-    x, _ = next(iter(eval_loader))
+    total = steps + 3
+    fit(net, train_loader, None, epochs=math.ceil(total / len(train_loader)), recipe=recipe, device=device,
+        fast=fast, precision=precision, reinit=False, progress=False, on_step=stamp, max_steps=total)
+    step_seconds = min(b - a for a, b in zip(stamps[2:], stamps[3:]))
+    batch = [next(iter(eval_loader))]
     rates = []
-    with torch.no_grad():
-        for i in range(3):  # one untimed, then the faster of two
-            _wait(device)
-            t0 = time.perf_counter()
-            with autocast(device, precision):
-                net(x).float().sum().item()
-            if i:
-                rates.append(x.shape[0] / max(time.perf_counter() - t0, 1e-9))
-    eval_rate = max(rates)
-    del net, optimizer
+    for i in range(3):  # one untimed, then the faster of two
+        _wait(device)
+        t0 = time.perf_counter()
+        evaluate(net, batch, fast=fast, device=device, precision=precision)
+        if i:
+            rates.append(batch[0][0].shape[0] / max(time.perf_counter() - t0, 1e-9))
+    del net
     # Every process must plan the same run: plan for the slowest one.
-    worst = max_across(torch.tensor([step_seconds, 1.0 / eval_rate], dtype=torch.float64, device=device)).tolist()
+    worst = max_across(torch.tensor([step_seconds, 1.0 / max(rates)], dtype=torch.float64, device=device)).tolist()
+    shard = current_shard()
     if shard.world > 1:
         worst[1] /= shard.world  # each process evaluates 1/world of the images
     return Speeds(worst[0], 1.0 / worst[1])
@@ -95,6 +76,8 @@ def measure(model: nn.Module, train_loader: Any, eval_loader: Any, recipe: Recip
 #: ~375 MB for alexnet_d2l) and the first steps after evaluating run slower. Measured on a 2-core CPU it came
 #: to about three steps' time, which the plan sets aside per epoch.
 EPOCH_END_STEPS = 3
+#: `fit`'s limit on epochs.
+MAX_EPOCHS = 10_000
 
 
 @dataclass(frozen=True)
@@ -103,7 +86,6 @@ class Plan:
 
     minutes: float
     steps: int
-    epochs: int
     steps_per_epoch: int
     batch_size: int
     train_images: int  # images in one epoch
@@ -111,6 +93,11 @@ class Plan:
     eval_images_per_epoch: int
     eval_images_per_s: float
     spent_seconds: float  # already gone when the plan was made (data, measuring)
+
+    @property
+    def epochs(self) -> int:
+        """Epochs the run starts (the last may be cut short by the budget)."""
+        return math.ceil(self.steps / self.steps_per_epoch)
 
     @property
     def images(self) -> int:
@@ -148,7 +135,8 @@ class Plan:
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as JSON-ready numbers, predictions included."""
-        return {**asdict(self), "images": self.images, "predicted_seconds": self.predicted_seconds}
+        return {**asdict(self), "epochs": self.epochs, "images": self.images,
+                "predicted_seconds": self.predicted_seconds}
 
 
 def check_minutes(minutes: object) -> float:
@@ -163,19 +151,21 @@ def plan_budget(minutes: float, speeds: Speeds, steps_per_epoch: int, batch_size
     check_int("steps_per_epoch", steps_per_epoch, 1)
     available = minutes * 60.0 - spent_seconds
     eval_once = eval_images_per_epoch / speeds.eval_images_per_s + EPOCH_END_STEPS * speeds.seconds_per_step
-    epochs = 1
-    while True:  # more steps may mean another epoch, and so another evaluation to pay for
-        steps = math.floor((available - epochs * eval_once) / speeds.seconds_per_step)
-        if steps <= epochs * steps_per_epoch:
-            break
-        epochs += 1
+    epoch_seconds = steps_per_epoch * speeds.seconds_per_step + eval_once
+    # Whole epochs that fit, each with its evaluations; then what is left goes to one more, cut short.
+    full = max(0, math.floor(available / epoch_seconds))
+    rest = math.floor((available - full * epoch_seconds - eval_once) / speeds.seconds_per_step)
+    steps = full * steps_per_epoch + max(0, min(rest, steps_per_epoch))
     if steps < 1:
         need = (spent_seconds + eval_once + 10 * speeds.seconds_per_step) / 60
         raise ValueError(f"minutes={minutes:g} leaves no time to train on this machine: measuring took "
                          f"{spent_seconds:.0f} s, one evaluation takes {eval_once:.0f} s and a step "
-                         f"{speeds.seconds_per_step:.1f} s; give at least {math.ceil(need)} minutes")
-    epochs = math.ceil(steps / steps_per_epoch)
-    return Plan(minutes=minutes, steps=steps, epochs=epochs, steps_per_epoch=steps_per_epoch, batch_size=batch_size,
+                         f"{speeds.seconds_per_step:.1f} s; give at least {math.ceil(need)} minute(s)")
+    if math.ceil(steps / steps_per_epoch) > MAX_EPOCHS:
+        raise ValueError(f"minutes={minutes:g} would take {math.ceil(steps / steps_per_epoch):,} epochs of "
+                         f"{train_images:,} images on this machine, more than {MAX_EPOCHS:,}: train on more images "
+                         f"(--images) or give fewer minutes")
+    return Plan(minutes=minutes, steps=steps, steps_per_epoch=steps_per_epoch, batch_size=batch_size,
                 train_images=train_images, seconds_per_step=speeds.seconds_per_step,
                 eval_images_per_epoch=eval_images_per_epoch, eval_images_per_s=speeds.eval_images_per_s,
                 spent_seconds=spent_seconds)

@@ -122,13 +122,13 @@ class DeviceLoader:
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """Yield (images, labels) batches of the current epoch (this process's share of each, under torchrun)."""
+        rank, world = self.shard.rank, self.shard.world
         if self.shuffle:
             # A CPU generator gives the same order on every device and in every process; it moves once per epoch.
             g = torch.Generator().manual_seed(_epoch_seed(self.seed, self.epoch))
             order = torch.randperm(self.num_images, generator=g).to(self.device)
-        else:
+        elif world > 1:
             order = torch.arange(self.num_images, device=self.device)
-        rank, world = self.shard.rank, self.shard.world
         for start in range(0, len(self) * self.batch_size, self.batch_size):
             stop = min(start + self.batch_size, self.num_images)
             if world == 1 and not self.shuffle:

@@ -210,6 +210,8 @@ class History:
         wall = p.get("wall_seconds")
         took = (f"took {wall / 60:.1f} min ({wall / (plan['minutes'] * 60):.0%} of the budget)"
                 if isinstance(wall, (int, float)) else "did not record how long it took")
+        if p.get("resumed_after_epoch") and isinstance(wall, (int, float)):
+            took = f"was resumed after epoch {p['resumed_after_epoch']}, and that last part took {wall / 60:.1f} min"
         return (f"budget {plan['minutes']:g} min on {p.get('device_name', '?')} ({self.config.get('precision', '?')}): "
                 f"measured {plan['batch_size'] / plan['seconds_per_step']:.1f} training images/s, planned "
                 f"{plan['steps']} steps = {plan['images']:,} images "

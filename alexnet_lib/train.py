@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 from ._checks import check_bool, check_int
 from .devices import (PROFILES, Precision, autocast, choose_precision, choose_profile, cpu_has_bf16,  # noqa: F401
                       default_device, parse_device)
-from .distributed import current_shard, is_main, max_across, sum_across
+from .distributed import current_shard, max_across, sum_across
 from .metrics import accuracy, confusion_matrix
 from .model import count_parameters, init_weights
 from .recipes import RECIPES, Recipe, get_recipe, lr_at, make_optimizer, step_optimizer  # noqa: F401
@@ -294,7 +294,7 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
                         test=f"{record.get('test_acc', float('nan')):.3f}")
         bar.close()
         history.epochs.append(record)
-        if ckpt_path is not None and not stopped and is_main():  # a part-epoch must not pass for a whole one
+        if ckpt_path is not None and not stopped and shard.rank == 0:  # a part-epoch must not pass for a whole one
             save_checkpoint({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                              "plateau": plateau.state_dict() if plateau is not None else None,
                              "rng": torch.get_rng_state(), "epoch": epoch,
@@ -354,6 +354,9 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
         check_int("images", images, 1, hint=" (training images, drawn class-balanced)")
     rec = get_recipe(recipe, lr=lr)
     numerics = choose_precision(device, fast, precision)
+    if not fast and precision not in (None, "auto", "fp32"):
+        raise ValueError(f"fast=False (--no-fast) asks for fp32 but precision={precision!r} for {precision}: give one "
+                         f"of them")
     out_dir = Path(out) if out is not None else None
     ckpt = out_dir / "checkpoint.pt" if out_dir is not None else None
     if out_dir is not None:
@@ -369,7 +372,8 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
         raise ValueError("dropout= sets the dropout of the default alexnet_d2l; with your own model, set it there")
     model_name = type(model).__name__ if model is not None else "alexnet_d2l"
     if model is None:
-        model = alexnet_d2l(dropout=0.5 if dropout is None else dropout)
+        model = alexnet_d2l() if dropout is None else alexnet_d2l(dropout=dropout)
+        dropout = model.config.dropout  # recorded even when defaulted, so a resume compares like with like
     splits = fashion_mnist_splits(
         batch_size=prof.batch_size, size=prof.size, device=device, validation=prof.validation,
         train_subset=images if images is not None else prof.train_subset, test_subset=prof.test_subset,
@@ -388,38 +392,44 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
               + (f" · {shard.world} processes" if shard.world > 1 else "") + "\n"
               f"{splits.train.num_images} train / {val_images} validation / {splits.test.num_images} test images "
               f"at {prof.size}x{prof.size} · batch {prof.batch_size} · recipe {rec.name} · {numerics.label}")
+    saved = None
+    if resume and ckpt is not None and ckpt.exists():
+        # Only the settings are wanted here (fit reads the weights): mapped, the 375 MB are not read twice.
+        saved = load_checkpoint(ckpt, mmap=True).get("history", {}).get("config", {})
     plan, max_steps = None, None
-    if budget is not None:
-        # Only the plan is wanted here (fit reads the weights): mapped, the 375 MB of tensors are not read twice.
-        saved = (load_checkpoint(ckpt, mmap=True)["history"]["config"] if resume and ckpt is not None and ckpt.exists()
-                 else None)
-        if saved is not None and "budget" in saved:  # a resumed run keeps the plan it was started with
-            plan, max_steps, n_epochs = saved["budget"], saved["budget"]["steps"], saved["epochs"]
-            if verbose:
-                print(f"resuming the planned run: {max_steps} steps over {n_epochs} epoch(s)")
-        else:
-            speeds = measure(model, splits.train, splits.test, rec, device, numerics)
-            made = plan_budget(budget, speeds, len(splits.train), prof.batch_size, splits.train.num_images,
-                               val_images + splits.test.num_images, spent_seconds=time.perf_counter() - t_start)
-            plan, max_steps, n_epochs = made.to_dict(), made.steps, made.epochs
-            if verbose:
-                print(made.text())
-    elif verbose:
+    if saved is not None and "budget" in saved:  # a resumed run keeps the plan it was started with
+        if minutes is not None and minutes != saved["budget"]["minutes"]:
+            raise ValueError(f"{ckpt} was planned for {saved['budget']['minutes']:g} minutes; resume it without "
+                             f"--minutes (it keeps its plan), or start a new run with --overwrite")
+        plan, max_steps, n_epochs = saved["budget"], saved["budget"]["steps"], saved["epochs"]
+        if verbose:
+            print(f"resuming the planned run: {max_steps} steps over {n_epochs} epoch(s)")
+    elif saved is not None and budget is not None:
+        if minutes is not None:
+            raise ValueError(f"{ckpt} was started with epochs={saved.get('epochs')}, not a time budget; resume it "
+                             f"with --epochs {saved.get('epochs')}, or start a new run with --overwrite")
+        budget, n_epochs = None, saved.get("epochs", n_epochs)  # the profile's budget gives way to the run's epochs
+    elif budget is not None:
+        speeds = measure(model, splits.train, splits.test, rec, device, fast, precision)
+        made = plan_budget(budget, speeds, len(splits.train), prof.batch_size, splits.train.num_images,
+                           val_images + splits.test.num_images, spent_seconds=time.perf_counter() - t_start)
+        plan, max_steps, n_epochs = made.to_dict(), made.steps, made.epochs
+        if verbose:
+            print(made.text())
+    if plan is None and verbose:
         print(f"{n_epochs} epoch(s)")
     history = fit(model, splits.train, splits.test, epochs=n_epochs, recipe=rec, device=device, fast=fast,
                   seed=seed, checkpoint=ckpt, resume=resume, overwrite=overwrite, profile=prof.name,
                   progress=progress, evaluate_on={"val": splits.val} if splits.val is not None else None,
                   max_steps=max_steps, precision=precision,
-                  extra_config={"model": model_name, **({"dropout": dropout} if dropout is not None else {}),
+                  extra_config={"model": model_name, **({"dropout": dropout} if model_name == "alexnet_d2l" else {}),
                                 **({"budget": plan} if plan is not None else {})})
-    wall = time.perf_counter() - t_start
-    history.provenance["wall_seconds"] = wall
-    if budget is not None:
-        history.provenance["budget_seconds"] = budget * 60
+    # This process's wall time: after a resume, the time of the part it ran.
+    history.provenance["wall_seconds"] = time.perf_counter() - t_start
     if out_dir is not None and main:
         history.save(out_dir / "history.json")
     if verbose:
         print(history.summary())
-        if budget is not None:
-            print(f"took {wall / 60:.1f} min of the {budget:g}-minute budget ({wall / (budget * 60):.0%})")
+        if plan is not None:
+            print(history.budget_summary())
     return model, history

@@ -171,8 +171,12 @@ def run_experiment(experiment: Experiment, scale: Union[str, Scale] = "cpu", out
     """Select each arm's learning rate with the first seed, then run every other seed; the record, written to `out`."""
     if isinstance(scale, str):
         scale = experiment.scales[check_choice("scale", scale, experiment.scales)]
+    try:
+        device = parse_device(scale.device)
+    except ValueError as e:
+        raise ValueError(f"the {scale.name} scale runs on {scale.device!r}, which this machine cannot use ({e}); "
+                         f"record at the cpu scale (--scale cpu) here") from None
     _check_experiment(experiment, scale)
-    device = parse_device(scale.device)
     started = time.perf_counter()
     splits = {}
     runs: list[dict[str, Any]] = []
