@@ -17,6 +17,10 @@ def watch_inputs(model: nn.Module, x: torch.Tensor,
     try:
         model.eval()
         model(x)
+    except (RuntimeError, TypeError, IndexError) as e:  # the batch does not fit the model: say so plainly
+        got = f"{x.dtype} {tuple(x.shape)}" if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ValueError(f"{type(model).__name__} cannot take x ({got}): {str(e).splitlines()[0]}; give a float "
+                         f"batch shaped like its training images") from None
     finally:
         model.train(was_training)
         for h in handles:

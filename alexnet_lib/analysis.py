@@ -26,14 +26,18 @@ def _check_alexnet(model: nn.Module) -> None:
                          "nn.Sequential ending in nn.Linear (e.g. alexnet_lib.model.alexnet_d2l())")
 
 
+def _check_images(images: object) -> None:
+    if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8 or images.dim() != 3:
+        raise ValueError(f"images must be uint8 of shape (N, H, W) as load_fashion_mnist() gives them; "
+                         f"got {getattr(images, 'dtype', type(images).__name__)} {tuple(getattr(images, 'shape', ()))}")
+
+
 @torch.no_grad()
 def predict(model: nn.Module, images: torch.Tensor, size: int = 224, batch_size: int = 256,
             fast: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """Predicted classes and last-hidden-layer features (N, 4096) of uint8 images (N, 28, 28), in eval mode."""
     _check_alexnet(model)
-    if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8 or images.dim() != 3:
-        raise ValueError(f"images must be uint8 of shape (N, 28, 28) as load_fashion_mnist() gives them; "
-                         f"got {getattr(images, 'dtype', type(images).__name__)} {tuple(getattr(images, 'shape', ()))}")
+    _check_images(images)
     device = next(model.parameters()).device
     precision = choose_precision(device, fast)
     labels = torch.zeros(len(images), dtype=torch.long)
@@ -71,9 +75,7 @@ def nearest_neighbours(queries: torch.Tensor, pool: torch.Tensor, k: int = 6) ->
 
 def pixel_vectors(images: torch.Tensor) -> torch.Tensor:
     """uint8 images (N, H, W) as rows of normalised pixels (N, H*W): the baseline "representation" of no network."""
-    if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8 or images.dim() != 3:
-        raise ValueError(f"images must be uint8 of shape (N, H, W) as load_fashion_mnist() gives them; "
-                         f"got {getattr(images, 'dtype', type(images).__name__)} {tuple(getattr(images, 'shape', ()))}")
+    _check_images(images)
     return normalize(images).flatten(1)
 
 
@@ -119,8 +121,9 @@ def analyse(model: nn.Module, history: Optional[dict[str, Any]] = None, pool_siz
     device = next(model.parameters()).device
     pool_x, pool_y = data.train_images[:pool_size], data.train_labels[:pool_size]
     # Every test image as a query, in feature space and (the baseline a network must beat) in pixel space.
+    by_features = nearest_neighbours(test_feats, pool_feats, neighbours)
     agreement = {"queries": len(test_y), "k": neighbours, "pool": pool_size,
-                 "features": same_class_share(test_y, pool_y, nearest_neighbours(test_feats, pool_feats, neighbours)),
+                 "features": same_class_share(test_y, pool_y, by_features),
                  "pixels": same_class_share(test_y, pool_y, nearest_neighbours(pixel_vectors(test_x),
                                                                                pixel_vectors(pool_x), neighbours))}
     return {
@@ -130,7 +133,7 @@ def analyse(model: nn.Module, history: Optional[dict[str, Any]] = None, pool_siz
         "confusion": confusion.tolist(),
         "mistakes": [{"index": int(i), "true": int(test_y[i]), "predicted": int(preds[i])} for i in wrong],
         "neighbours": {"queries": list(range(queries)), "pool": f"the first {pool_size} training images",
-                       "indices": nearest_neighbours(test_feats[:queries], pool_feats, neighbours).tolist(),
+                       "indices": by_features[:queries].tolist(),
                        "agreement": agreement},
         "conv1_weight": [[round(float(v), 5) for v in w.flatten()] for w in conv1.weight.detach().float().cpu()],
         "conv1_shape": list(conv1.weight.shape),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
@@ -9,8 +11,8 @@ import torch
 from torch import nn
 
 from ._checks import check_int
-from .model import AlexNet, AlexNetConfig
-from .shapes import LayerTable, layer_table
+from .model import AlexNet, AlexNetConfig, count_parameters
+from .shapes import LayerTable, _pair, layer_table
 from .tables import Table
 
 
@@ -26,7 +28,11 @@ def _leaf_layers(model: nn.Module) -> list[nn.Module]:
 
 
 def _settings(layer: nn.Module) -> tuple:
-    public = {k: v for k, v in vars(layer).items() if not k.startswith("_") and k != "training"}
+    """(type name, public settings, parameter shapes), with what does not change the function left out."""
+    # inplace changes memory, not the function; the running mode is not a setting.
+    public = {k: v for k, v in vars(layer).items() if not k.startswith("_") and k not in ("training", "inplace")}
+    if isinstance(layer, nn.LocalResponseNorm):
+        public["alpha"] = layer.alpha / layer.size  # PyTorch averages the squares; the paper (and ours) sums them
     return type(layer).__name__, public, [tuple(p.shape) for p in layer.parameters()]
 
 
@@ -44,7 +50,8 @@ def layer_differences(mine: nn.Module, reference: nn.Module) -> list[str]:
             found.append(f"layer {i + 1}: {sx[0]} where the reference has {sy[0]}")
         elif sx != sy:
             keys = [k for k in sorted(set(sx[1]) | set(sy[1])) if sx[1].get(k) != sy[1].get(k)]
-            mine_, ref_ = (", ".join(f"{k}={d.get(k)}" for k in keys) or "parameters" for d in (sx[1], sy[1]))
+            mine_, ref_ = (", ".join(f"{k}={d.get(k)}" for k in keys) or f"parameters {shapes}"
+                           for d, shapes in ((sx[1], sx[2]), (sy[1], sy[2])))
             found.append(f"layer {i + 1} ({sx[0]}): {mine_} where the reference has {ref_}")
     if len(a) != len(b):
         found.append(f"{len(a)} layers where the reference has {len(b)}")
@@ -53,18 +60,23 @@ def layer_differences(mine: nn.Module, reference: nn.Module) -> list[str]:
 
 @torch.no_grad()
 def same_function(mine: nn.Module, reference: nn.Module, input_shape: tuple = (2, 3, 227, 227)) -> float:
-    """Copy `reference`'s weights into `mine` in order; the largest output difference on a random batch."""
+    """The largest output difference on a random batch once a copy of `mine` has `reference`'s weights, in order."""
     if layer_differences(mine, reference):
         raise ValueError("the networks differ layer by layer (see layer_differences); their outputs cannot match")
+    mine = copy.deepcopy(mine)  # the learner's network keeps its own weights
     for p, q in zip(mine.parameters(), reference.parameters()):
         p.copy_(q)
     x = torch.randn(*input_shape, generator=torch.Generator().manual_seed(0))
-    was = mine.training, reference.training
+    was = reference.training
     mine.eval(), reference.eval()
     try:
-        return float((mine(x) - reference(x)).abs().max())
+        out = mine(x)
+        return float((out - reference(x)).abs().max())
+    except RuntimeError as e:
+        raise ValueError(f"your network fails on a batch of shape {tuple(input_shape)} ({str(e).splitlines()[0]}); "
+                         f"a plain nn.Sequential needs an nn.Flatten() before its first nn.Linear") from None
     finally:
-        mine.train(was[0]), reference.train(was[1])
+        reference.train(was)
 
 
 # ----------------------------------------------------------------------------- three AlexNets side by side
@@ -392,28 +404,25 @@ def design_report(model: nn.Module, input_shape: tuple = (2, 1, 28, 28)) -> Desi
     """
     if not isinstance(model, nn.Module):
         raise ValueError(f"model={model!r} must be a torch.nn.Module, e.g. the nn.Sequential your build() returns")
-    params = sum(p.numel() for p in model.parameters())
-    linear = sum(p.numel() for m in model.modules() if isinstance(m, nn.Linear) for p in m.parameters())
-    pools = [m for m in model.modules() if isinstance(m, nn.MaxPool2d)]
-    overlapping = any(_pair_of(m.kernel_size)[0] > _pair_of(m.stride if m.stride is not None else m.kernel_size)[0]
-                      for m in pools)
     was_training = model.training
     model.eval()
-    try:
+    try:  # first, so lazy layers (nn.LazyLinear) have their parameters before they are counted
         with torch.no_grad():
             out = model(torch.zeros(input_shape))
-    except Exception as e:  # the learner's model: say what it was given and what it said
+    except KeyboardInterrupt:
+        raise
+    except BaseException as e:  # the learner's model, even one that calls exit(): say what it was given and said
         raise ValueError(f"the model cannot take a batch of shape {tuple(input_shape)}: "
                          f"{type(e).__name__}: {e}") from None
     finally:
         model.train(was_training)
+    params = count_parameters(model)
+    linear = sum(p.numel() for m in model.modules() if isinstance(m, nn.Linear) for p in m.parameters())
+    pools = [m for m in model.modules() if isinstance(m, nn.MaxPool2d)]
+    overlapping = any(_pair(m.kernel_size)[0] > _pair(m.stride if m.stride is not None else m.kernel_size)[0]
+                      for m in pools)
     return DesignReport(params, linear / params if params else 0.0,
                         sum(isinstance(m, nn.Conv2d) for m in model.modules()), overlapping,
                         any(isinstance(m, nn.ReLU) for m in model.modules()),
                         any(isinstance(m, nn.Dropout) for m in model.modules()),
                         tuple(out.shape) if isinstance(out, torch.Tensor) else ())
-
-
-def _pair_of(value: object) -> tuple:
-    """A pooling layer's kernel_size or stride as a pair, whether it was given as one int or two."""
-    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)

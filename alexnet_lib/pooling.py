@@ -69,7 +69,7 @@ def compare_pooling(input_size: int = 227) -> Table:
 
 
 __all__ = ["OVERLAPPING", "NON_OVERLAPPING", "pool_coverage", "overlap", "RFRow", "receptive_fields",
-           "compare_pooling"]
+           "compare_pooling", "unread_widths"]
 
 
 def unread_widths(widths: range, window: int, stride: int) -> list[int]:

@@ -7,7 +7,7 @@ used. With a constant eps the two give the same weights; once eps changes they p
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import torch
 
@@ -56,6 +56,12 @@ def torch_sgd(lrs: Sequence[float]) -> torch.Tensor:
 
 def rules_agree(lrs: Sequence[float], tolerance: float = 1e-9) -> bool:
     """Whether the paper's rule and PyTorch's SGD end on the same weights for this learning-rate schedule."""
+    if isinstance(lrs, (str, bytes)) or not isinstance(lrs, Iterable):
+        raise ValueError(f"lrs={lrs!r} must be a list of learning rates, one per step, e.g. [0.01] * 20")
+    lrs = list(lrs)  # both rules read it: a generator would be used up by the first
+    if not lrs:
+        raise ValueError("lrs is empty: give one learning rate per step, e.g. [0.01] * 20")
+    check_number("tolerance", tolerance, 0.0, 1.0)
     return bool(torch.allclose(paper_sgd(lrs), torch_sgd(lrs), rtol=tolerance, atol=tolerance))
 
 

@@ -232,7 +232,19 @@ def test_the_paper_net_written_as_a_sequential_is_alexnet_paper_and_differences_
         nn.Linear(9216, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5),
         nn.Linear(4096, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5), nn.Linear(4096, 1000))
     assert layer_differences(written, ref) == []
+    before = written[0].weight.clone()
     assert same_function(written, ref, (1, 3, 227, 227)) == 0.0  # the same layers compute the same numbers
+    assert torch.equal(written[0].weight, before)  # on a copy: the learner's weights stay theirs
+    # PyTorch's LRN averages the squares, so the paper's layer is alpha = 5e-4 there; ReLU(inplace) is the same ReLU.
+    torch_lrn = nn.Sequential(*written[:2], nn.LocalResponseNorm(5, alpha=5e-4, beta=0.75, k=2.0), *written[3:])
+    torch_lrn[1] = nn.ReLU()
+    assert layer_differences(torch_lrn, ref) == []
+    torch_lrn[2] = nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)
+    assert layer_differences(torch_lrn, ref) == [
+        "layer 3 (LocalResponseNorm): alpha=2e-05 where the reference has alpha=0.0001"]
+    no_flatten = nn.Sequential(*[m for m in written if not isinstance(m, nn.Flatten)])
+    with pytest.raises(ValueError, match=r"needs an nn.Flatten\(\) before its first nn.Linear"):
+        same_function(no_flatten, ref, (1, 3, 227, 227))
     written[8] = nn.Conv2d(256, 384, 3, padding=1, groups=2)
     written[3] = nn.AvgPool2d(3, 2)
     assert layer_differences(written, ref) == ["layer 4: AvgPool2d where the reference has MaxPool2d",

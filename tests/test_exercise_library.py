@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from alexnet_lib import activations, dropout_rules
+from alexnet_lib import exercises as E
 from alexnet_lib.architecture import input_widths_for
 from alexnet_lib.lrn import lrn_profile, strongest_channel
 from alexnet_lib.model import AlexNetConfig
@@ -54,3 +55,36 @@ def test_the_paper_rule_is_exact_only_for_linear_maps():
     assert torch.equal(torch.get_rng_state(), state)  # building the nets leaves the caller's RNG alone
     with pytest.raises(ValueError, match="one of"):
         dropout_rules.rule_net("tanh")
+
+
+def test_an_answer_that_exits_while_being_read_is_a_cross_not_an_exit(capsys):
+    class Quitter:
+        def __iter__(self):
+            raise SystemExit(0)
+
+    assert E.check_pool3_widths(Quitter()) is False
+    assert capsys.readouterr().out.startswith("❌")
+
+
+def test_design_report_counts_lazy_layers_after_running_them():
+    from torch import nn
+
+    from alexnet_lib.architecture import design_report
+
+    report = design_report(nn.Sequential(nn.Flatten(), nn.LazyLinear(10)))
+    assert report.parameters == 28 * 28 * 10 + 10 and report.linear_share == 1.0
+
+
+def test_the_rule_helpers_refuse_bad_input_and_read_a_generator_once():
+    from alexnet_lib import sgd_rules
+
+    assert sgd_rules.rules_agree(lr for lr in sgd_rules.CONSTANT) is True  # both rules see the same schedule
+    for bad in (0.01, [], "0.01"):
+        with pytest.raises(ValueError, match="lrs"):
+            sgd_rules.rules_agree(bad)
+    with pytest.raises(ValueError, match="name="):
+        dropout_rules.rule_net("tanh")
+    with pytest.raises(ValueError, match="seed="):
+        dropout_rules.rule_net("relu", seed=1.5)
+    with pytest.raises(ValueError, match="1-D sequence of 1 to 16 numbers"):
+        dropout_rules.mask_average(dropout_rules.rule_net("relu"), [1.0] * 30, 0.5)

@@ -281,3 +281,14 @@ def test_curve_table_reads_the_first_and_last_points(tiny):
     assert table.rows[0][:2] == ("acting", f"{first:.1%}") and table.headers[1] == "train loss at step 2"
     with pytest.raises(ValueError, match="no 'dead'"):
         curve_table(record, ("dead",))
+
+
+def test_a_choice_or_claim_that_cannot_be_read_is_refused():
+    with pytest.raises(ValueError, match="select='test_acc' must be 'val_acc' or a Target"):
+        run_experiment(replace(TINY, select="test_acc"), "tiny", progress=False)
+    with pytest.raises(ValueError, match="metric='test_accuracy'"):
+        run_experiment(replace(TINY, claims=(Claim("x", "acting", "constant", "test_accuracy"),)), "tiny",
+                       progress=False)
+    record, _ = _record([(0.8, 0.7)])
+    with pytest.raises(ValueError, match="claim arm='c'"):
+        finding(record, Claim("x", "a", "c", "test_acc"))

@@ -112,7 +112,9 @@ def _rejection(judge: Callable[[Any], None], got: Any, prefix: str, unreadable: 
         judge(got)
     except Wrong as wrong:
         return f"{prefix}{wrong}"
-    except Exception as e:  # judging an answer nobody foresaw: a ❌, never a traceback or a ✅
+    except KeyboardInterrupt:
+        raise
+    except BaseException as e:  # judging an answer nobody foresaw (even one that calls exit()): a ❌, never a traceback
         return f"{prefix}{unreadable} ({describe(e)})"
     return None
 
@@ -126,7 +128,9 @@ def checker(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
     def total(fn: Any) -> bool:
         try:
             return check(fn)
-        except Exception as e:  # the checker's fault, not the learner's: say so instead of raising
+        except KeyboardInterrupt:
+            raise
+        except BaseException as e:  # the checker's fault, or a learner's exit() in set-up: say so instead of raising
             return report(False, "", f"the checker could not prepare its cases ({describe(e)}); your function "
                                      f"was not judged, please report this")
     return total

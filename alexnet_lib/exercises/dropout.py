@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from typing import Any, Callable
 
 import torch
@@ -60,11 +62,24 @@ def check_dropout(fn: Callable[[torch.Tensor, float], Any]) -> bool:
                      "(within 2% here), and p=0 is the identity")
 
 
+@lru_cache(maxsize=None)
+def _exact_nets() -> frozenset:
+    """The nets on which the paper's rule is exact, once: the nbgrader test cell asks again."""
+    return frozenset(name for name in dropout_rules.NET_NAMES if dropout_rules.rule_gap(name) < 1e-9)
+
+
+@lru_cache(maxsize=None)
+def _side(name: str) -> str:
+    """Where the paper's rule lands against the mask average on the net called `name`, computed once."""
+    signs = dropout_rules.gap_signs(name) - {0}
+    return "either" if len(signs) > 1 else "below" if signs == {-1} else "above"
+
+
 @checker
 def check_exact_rule(answer: Any) -> bool:
     """Exercise: `answer` is the set of dropout_rules.NET_NAMES for which the paper's test-time rule equals the exact
     average over dropout masks."""
-    want = {name for name in dropout_rules.NET_NAMES if dropout_rules.rule_gap(name) < 1e-9}
+    want = _exact_nets()
 
     def judge(got: Any) -> None:
         chosen = subset_of(got, dropout_rules.NET_NAMES, "the set of nets")
@@ -85,15 +100,11 @@ _SIDES = ("below", "above", "either")
 def check_rule_side(answer: Any) -> bool:
     """Exercise: `answer` maps 'relu' and 'softmax' to where the paper's rule lands against the mask average:
     'below' (never above it), 'above' (never below it) or 'either'."""
-    def side(name: str) -> str:
-        signs = dropout_rules.gap_signs(name) - {0}
-        return "either" if len(signs) > 1 else "below" if signs == {-1} else "above"
-
     def judge(got: Any) -> None:
         if not isinstance(got, dict) or set(got) != {"relu", "softmax"}:
             raise Wrong(f"is {show(got)}; give a dict with the keys 'relu' and 'softmax'")
         for name in ("relu", "softmax"):
-            if one_of(got[name], _SIDES, f"'{name}'") != side(name):
+            if one_of(got[name], _SIDES, f"'{name}'") != _side(name):
                 raise Wrong(f"for '{name}' is not what the run below shows; " + (
                     "ReLU is convex: what does that say about f(average) against average of f?" if name == "relu"
                     else "softmax is neither convex nor concave: can one sign hold for every output?"))

@@ -41,4 +41,3 @@ EXPERIMENT = Experiment(
                      curve_images=10000, log_every=40, device="cuda"),
     },
 )
-run = EXPERIMENT.run

@@ -48,4 +48,3 @@ EXPERIMENT = Experiment(
     fast=False,  # bf16 would round k + alpha * sum to k whenever the sum is small
     scales=alexnet_scales(3, 10),
 )
-run = EXPERIMENT.run

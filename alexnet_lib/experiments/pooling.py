@@ -27,4 +27,3 @@ EXPERIMENT = Experiment(
     fast=False,
     scales=alexnet_scales(3, 10),
 )
-run = EXPERIMENT.run

@@ -28,4 +28,3 @@ EXPERIMENT = Experiment(
     fast=False,
     scales=alexnet_scales(2, 5),
 )
-run = EXPERIMENT.run

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..activations import four_layer_net, unit_fractions
+from ..activations import unit_fractions
 from ..recipes import Recipe
 from .runner import Arm, Claim, Experiment, Scale, Target
 
@@ -50,7 +50,6 @@ EXPERIMENT = Experiment(
             Claim("ReLU's speed-up over tanh (saturating init), steps to 15% training error",
                   "tanh, saturating init", "ReLU, saturating init", LEVEL, "ratio", PAPER_SPEEDUP, _SOURCE)),
     select=LEVEL,
-    stop_at=LEVEL,
     fast=False,
     probe=probe,
     scales={
@@ -61,6 +60,3 @@ EXPERIMENT = Experiment(
                      curve_images=5000, log_every=10, device="cuda"),
     },
 )
-run = EXPERIMENT.run
-
-__all__ = ["EXPERIMENT", "LEVEL", "NAME", "PAPER_SPEEDUP", "four_layer_net", "probe", "run"]

@@ -101,8 +101,7 @@ class Experiment:
     recipe: Recipe
     claims: tuple
     scales: dict  # name -> Scale
-    select: Union[str, Target] = "val_acc"  # or a Target: fewest steps to it wins
-    stop_at: Optional[Target] = None  # end a run once it reaches this (a claim about speed)
+    select: Union[str, Target] = "val_acc"  # or a Target: fewest steps to it wins, and a run ends there
     fast: bool = True  # False keeps fp32 (LRN: bf16 rounds k + alpha * sum to k)
     probe: Optional[Callable[[nn.Module, torch.Tensor], dict]] = None  # logged at every curve point
     base_model: dict = field(default_factory=dict)  # arguments every arm's model shares
@@ -157,10 +156,13 @@ def _check_experiment(experiment: Experiment, scale: Scale) -> None:
             replace(experiment.recipe, **experiment.arms[label].recipe)
         except (TypeError, ValueError) as e:
             raise ValueError(f"arm {label!r}: {e}") from None
+    if experiment.select != "val_acc" and not isinstance(experiment.select, Target):
+        raise ValueError(f"select={experiment.select!r} must be 'val_acc' or a Target: a choice never reads the test set")
     for c in experiment.claims:
         for arm in (c.a, c.b):
             check_choice("claim arm", arm, experiment.arms)
         check_choice("kind", c.kind, ("difference", "ratio"))
+        _check_metric(c.metric)
 
 
 # ----------------------------------------------------------------------------- running
@@ -210,7 +212,7 @@ def run_experiment(experiment: Experiment, scale: Union[str, Scale] = "cpu", out
     settings = {"model": experiment.model, "base_model": experiment.base_model,
                 "arms": {k: asdict(v) for k, v in experiment.arms.items()},
                 "recipe": asdict(experiment.recipe), "scale": asdict(scale),
-                "select": _target_dict(experiment.select), "stop_at": _target_dict(experiment.stop_at),
+                "select": _target_dict(experiment.select),
                 "chosen_lr": chosen, "precision": choose_precision(device, experiment.fast).label,
                 "claims": [{**asdict(c), "metric": _target_dict(c.metric)} for c in experiment.claims],
                 "data": f"Fashion-MNIST at {scale.size}x{scale.size}: {splits[first].train.num_images:,} training "
@@ -265,7 +267,7 @@ def _one_run(experiment: Experiment, label: str, lr: float, seed: int, splits: A
         t0 = time.perf_counter()
         ev = evaluate(model, curve_data, fast=experiment.fast, device=device)
         p = {"step": step, "epoch": images / splits.train.num_images, "seconds": seconds - eval_seconds[0],
-             "train_error": 1.0 - ev.accuracy, "train_loss": ev.loss}
+             "train_error": 1.0 - ev.accuracy, "train_loss": _finite(ev.loss)}
         if experiment.probe is not None:
             p.update(experiment.probe(model, probe_x))
         curve.append(p)
@@ -279,7 +281,7 @@ def _one_run(experiment: Experiment, label: str, lr: float, seed: int, splits: A
         if s.step % scale.log_every:
             return s.step == max_steps
         p = point(s.step, s.images, s.seconds)
-        return _reached(experiment.stop_at, p) or s.step == max_steps
+        return _reached(experiment.select, p) or s.step == max_steps
 
     t0 = time.perf_counter()
     diverged = False
@@ -294,13 +296,19 @@ def _one_run(experiment: Experiment, label: str, lr: float, seed: int, splits: A
     val = evaluate(model, splits.val, fast=experiment.fast, device=device)
     test = evaluate(model, splits.test, fast=experiment.fast, device=device)
     return {"arm": label, "seed": seed, "lr": lr, "chosen": False, "diverged": diverged, "steps": last["step"],
-            "val_acc": val.accuracy, "test_acc": test.accuracy, "test_loss": test.loss,
+            "val_acc": val.accuracy, "test_acc": test.accuracy, "test_loss": _finite(test.loss),
             "train_acc": 1.0 - curve[-1]["train_error"] if curve else None, "curve": curve,
             "seconds": time.perf_counter() - t0}
 
 
-def _reached(target: Optional[Target], p: dict[str, Any]) -> bool:
-    return target is not None and p[target.curve] <= target.level
+def _finite(x: float) -> Optional[float]:
+    """`x`, or None where a diverged run gave inf or NaN (which strict JSON cannot hold)."""
+    return x if math.isfinite(x) else None
+
+
+def _reached(target: Union[str, Target], p: dict[str, Any]) -> bool:
+    """Whether curve point `p` is at or below `target` (a diverged point, None, never is)."""
+    return isinstance(target, Target) and p[target.curve] is not None and p[target.curve] <= target.level
 
 
 # ----------------------------------------------------------------------------- reading a record
@@ -308,7 +316,7 @@ def _reached(target: Optional[Target], p: dict[str, Any]) -> bool:
 
 def steps_to(run: dict[str, Any], target: Target) -> Optional[int]:
     """The step of the first curve point of `run` at or below `target`; None if the run never got there."""
-    return next((p["step"] for p in run["curve"] if p[target.curve] <= target.level), None)
+    return next((p["step"] for p in run["curve"] if _reached(target, p)), None)
 
 
 def _as_target(metric: Any) -> Union[str, Target]:
@@ -361,10 +369,30 @@ class Finding:
         """The per-seed effects in the verdict's units, e.g. '+0.40, -0.30 points' or '0.61x, 0.90x'."""
         if not self.effects:
             return "none (the comparison could not be made)"
+        unit, scale = _units(self.claim)
         if self.claim.kind == "ratio":
-            return ", ".join(f"{e:.2f}x" for e in self.effects)
-        points = _as_target(self.claim.metric) in ("test_acc", "val_acc")
-        return ", ".join(f"{e * 100:+.2f}" if points else f"{e:+.3g}" for e in self.effects) + (" points" if points else "")
+            return ", ".join(f"{e:.2f}{unit}" for e in self.effects)
+        digits = "+.2f" if unit == " points" else "+.3g"
+        return ", ".join(f"{e * scale:{digits}}" for e in self.effects) + unit
+
+
+def _units(claim: Claim) -> tuple[str, float]:
+    """How a claim's effects are shown: (unit, factor), e.g. (" points", 100) for an accuracy difference."""
+    if claim.kind == "ratio":
+        return "x", 1.0
+    return (" points", 100.0) if _as_target(claim.metric) in ("test_acc", "val_acc") else ("", 1.0)
+
+
+#: The final numbers a claim or a choice can read; a Target reads a curve instead.
+RUN_METRICS = ("val_acc", "test_acc")
+
+
+def _check_metric(metric: Any) -> Union[str, Target]:
+    """`metric` as a run key of RUN_METRICS or a Target, else a ValueError."""
+    metric = _as_target(metric)
+    if not isinstance(metric, Target):
+        check_choice("metric", metric, RUN_METRICS)
+    return metric
 
 
 def _metric(run: dict[str, Any], metric: Union[str, Target]) -> Optional[float]:
@@ -378,10 +406,11 @@ def finding(record: dict[str, Any], claim: Claim) -> Finding:
     """Judge `claim` on `record`'s chosen runs: paired over seeds, a t-interval, one of three words."""
     runs = chosen_runs(record)
     seeds = record["settings"]["scale"]["seeds"]
-    metric = _as_target(claim.metric)
+    for arm in (claim.a, claim.b):
+        check_choice("claim arm", arm, record["settings"]["arms"])
+    metric = _check_metric(claim.metric)
     null = 1.0 if claim.kind == "ratio" else 0.0
-    unit, scale = (("x", 1.0) if claim.kind == "ratio" else
-                   (" points", 100.0) if metric in ("test_acc", "val_acc") else ("", 1.0))
+    unit, scale = _units(claim)
     a_vals, b_vals, censored = [], [], []
     for seed in seeds:
         a, b = runs[(claim.a, seed)], runs[(claim.b, seed)]
@@ -456,7 +485,10 @@ def report(record: dict[str, Any]) -> str:
     """Where and how the record was made, its budget, and one verdict line per claim."""
     from .schema import where_text
 
-    return "\n".join([where_text(record), settings_text(record), ""] + [f.line for f in findings(record)])
+    lines = [where_text(record), settings_text(record), ""]
+    for f in findings(record):
+        lines += [f.line] + ([f"   (the paper: {f.claim.source})"] if f.claim.source else [])
+    return "\n".join(lines)
 
 
 def curve_table(record: dict[str, Any], keys: Sequence[str]) -> Table:
@@ -470,6 +502,9 @@ def curve_table(record: dict[str, Any], keys: Sequence[str]) -> Table:
             points = [runs[(label, s)]["curve"] for s in seeds]
             if any(key not in c[0] for c in points if c):
                 raise ValueError(f"the record's curves have no {key!r}; they have {sorted(points[0][0])}")
+            if not all(points):  # a run that diverged before its first curve point
+                cells += ["n/a", "n/a"]
+                continue
             first = sum(c[0][key] for c in points) / len(points)
             last = sum(c[-1][key] for c in points) / len(points)
             cells += [f"{first:.1%}", f"{last:.1%}"]
