@@ -1,5 +1,6 @@
 """The one experiment runner: a tiny run end to end, findings from known records, bad input, and the recorded runs."""
 
+import json
 import math
 from dataclasses import replace
 
@@ -15,6 +16,7 @@ from alexnet_lib.experiments.runner import (Arm, Claim, Experiment, Scale, Targe
 from alexnet_lib.lrn import lrn_activity
 from alexnet_lib.model import SATURATING_GAIN, AlexNet, alexnet_fashion, count_parameters, fashion_config, init_weights
 from alexnet_lib.recipes import RECIPES
+from tests.chapters import ROOT
 
 EXPERIMENTS = (relu_tanh, lrn, pooling, dropout, recipes)
 
@@ -252,6 +254,11 @@ def test_every_arm_of_every_experiment_builds_at_every_scale():
 def test_recorded_runs_are_what_run_would_make_again(module):
     record = validate_runs(load(module.NAME))
     e, st = module.EXPERIMENT, record["settings"]
+
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+
+    json.loads((ROOT / "data" / "runs" / f"{module.NAME}.json").read_text(), parse_constant=refuse)  # strict JSON
     assert st["scale"] == {**e.scales["cpu"].__dict__, "seeds": list(e.scales["cpu"].seeds),
                            "lrs": list(e.scales["cpu"].lrs)}
     assert list(st["arms"]) == list(e.arms) and st["model"] == e.model and st["base_model"] == e.base_model

@@ -487,7 +487,7 @@ def report(record: dict[str, Any]) -> str:
 
     lines = [where_text(record), settings_text(record), ""]
     for f in findings(record):
-        lines += [f.line] + ([f"   (the paper: {f.claim.source})"] if f.claim.source else [])
+        lines += [f.line] + ([f"   (where it is claimed: {f.claim.source})"] if f.claim.source else [])
     return "\n".join(lines)
 
 
