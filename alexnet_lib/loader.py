@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import math
 from pathlib import Path
@@ -10,7 +11,8 @@ from typing import Iterator, NamedTuple, Optional, Union
 import torch
 import torch.nn.functional as F
 
-from ._checks import check_int
+from ._checks import check_bool, check_int
+from .augment import centre_crop, crop_batch, draw_patches
 from .data import load_fashion_mnist, normalize
 from .devices import parse_device
 from .distributed import Shard
@@ -40,6 +42,15 @@ def _balanced_subset(labels: torch.Tensor, n: int, seed: int, salt: int = -1) ->
     return torch.sort(chosen).values
 
 
+def _crop_settings(size: int, resize: Optional[int], augment: bool) -> tuple[int, Optional[int], bool]:
+    """(size, resize, augment) checked: patches of `size` fit inside the `resize`d image."""
+    # 1024 is 4x the paper's 256: larger sizes only exhaust memory.
+    check_int("size", size, 1, 1024)
+    if resize is not None:
+        check_int("resize", resize, size, 1024, hint=f" (patches of size={size} are cut from the resized image)")
+    return size, resize, check_bool("augment", augment)
+
+
 class DeviceLoader:
     """Batches of normalised, resized images made on `device` from a uint8 copy kept there.
 
@@ -49,12 +60,17 @@ class DeviceLoader:
     class-balanced sample of n images (per-class counts differ by at most one). Under torchrun, `shard`
     makes each process yield only its share of every global batch (items rank, rank + world, ...), cut
     from the one seeded order all processes share; `len()` and `num_images` stay global.
+
+    Section 4.1's augmentation: with `resize`, images are resized to resize x resize and a size x size patch
+    is cut from them, at random and mirrored half the time with `augment=True` (training), else the centre
+    patch. The patches depend only on (seed, epoch) and are drawn after the order, so a loader with and one
+    without augmentation see the same images in the same order.
     """
 
     def __init__(self, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 128, size: int = 224,
                  shuffle: bool = False, seed: int = 0, device: Union[str, torch.device] = "cpu",
                  subset: Optional[int] = None, drop_last: bool = False, channels_last: bool = False,
-                 shard: Shard = Shard()) -> None:
+                 shard: Shard = Shard(), resize: Optional[int] = None, augment: bool = False) -> None:
         if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8 or images.dim() != 3:
             got = (f"{images.dtype} tensor of shape {tuple(images.shape)}" if isinstance(images, torch.Tensor)
                    else type(images).__name__)
@@ -69,8 +85,7 @@ class DeviceLoader:
         if len(images) == 0:
             raise ValueError("images is empty: give the loader at least one image")
         self.batch_size = check_int("batch_size", batch_size, 1, 65536)
-        # 1024 is 4x the paper's 256: larger sizes only exhaust memory.
-        self.size = check_int("size", size, 1, 1024)
+        self.size, self.resize, self.augment = _crop_settings(size, resize, augment)
         if subset is not None:
             check_int("subset", subset, 1)
             if subset > len(images):
@@ -105,13 +120,28 @@ class DeviceLoader:
             return self.num_images // self.batch_size
         return math.ceil(self.num_images / self.batch_size)
 
-    def _transform(self, x: torch.Tensor) -> torch.Tensor:
+    def with_settings(self, **settings: object) -> "DeviceLoader":
+        """The same images (shared, not copied) batched with other `size`, `resize` or `augment` settings."""
+        unknown = set(settings) - {"size", "resize", "augment"}
+        if unknown:
+            raise ValueError(f"with_settings changes size, resize and augment only, not {sorted(unknown)}")
+        new = copy.copy(self)
+        new.size, new.resize, new.augment = _crop_settings(settings.get("size", self.size),
+                                                           settings.get("resize", self.resize),
+                                                           settings.get("augment", self.augment))
+        return new
+
+    def _transform(self, x: torch.Tensor, patches: Optional[tuple[torch.Tensor, ...]] = None) -> torch.Tensor:
         # Normalise at 28x28 before resizing: bilinear interpolation is linear, and 64x fewer pixels.
         x = normalize(x)
         x = x.unsqueeze(1)
-        if x.shape[-2:] != (self.size, self.size):
-            x = F.interpolate(x, size=(self.size, self.size), mode="bilinear", align_corners=False,
-                              antialias=False)
+        side = self.resize or self.size
+        if x.shape[-2:] != (side, side):
+            x = F.interpolate(x, size=(side, side), mode="bilinear", align_corners=False, antialias=False)
+        if patches is not None:
+            x = crop_batch(x, self.size, *patches)
+        elif side != self.size:
+            x = centre_crop(x, self.size)
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         return x
@@ -123,12 +153,15 @@ class DeviceLoader:
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """Yield (images, labels) batches of the current epoch (this process's share of each, under torchrun)."""
         rank, world = self.shard.rank, self.shard.world
+        # A CPU generator gives the same order and patches on every device and in every process.
+        g = torch.Generator().manual_seed(_epoch_seed(self.seed, self.epoch))
         if self.shuffle:
-            # A CPU generator gives the same order on every device and in every process; it moves once per epoch.
-            g = torch.Generator().manual_seed(_epoch_seed(self.seed, self.epoch))
             order = torch.randperm(self.num_images, generator=g).to(self.device)
         elif world > 1:
             order = torch.arange(self.num_images, device=self.device)
+        patches = None
+        if self.augment:  # one patch per position in the epoch's order, drawn after the order
+            patches = [t.to(self.device) for t in draw_patches(self.num_images, self.resize or self.size, self.size, g)]
         for start in range(0, len(self) * self.batch_size, self.batch_size):
             stop = min(start + self.batch_size, self.num_images)
             if world == 1 and not self.shuffle:
@@ -136,11 +169,13 @@ class DeviceLoader:
             else:
                 idx = order[start + rank:stop:world]
                 x, y = self.images[idx], self.labels[idx]
-            yield self._transform(x), y
+            mine = None if patches is None else tuple(t[start + rank:stop:world] for t in patches)
+            yield self._transform(x, mine), y
 
     def __repr__(self) -> str:
         return (f"DeviceLoader({self.num_images} images, batch_size={self.batch_size}, size={self.size}, "
-                f"shuffle={self.shuffle}, seed={self.seed}, epoch={self.epoch}, device={self.device}"
+                + (f"resize={self.resize}, " if self.resize else "") + ("augment=True, " if self.augment else "")
+                + f"shuffle={self.shuffle}, seed={self.seed}, epoch={self.epoch}, device={self.device}"
                 + (f", shard={self.shard.rank}/{self.shard.world})" if self.shard.world > 1 else ")"))
 
 

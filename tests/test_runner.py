@@ -9,7 +9,7 @@ import torch
 
 from alexnet_lib import run_plots
 from alexnet_lib.activations import four_layer_net, unit_fractions
-from alexnet_lib.experiments import dropout, load, lrn, pooling, recipes, relu_tanh, sizes
+from alexnet_lib.experiments import augmentation, dropout, load, lrn, pooling, recipes, relu_tanh, runner, sizes
 from alexnet_lib.experiments.runner import (Arm, Claim, Experiment, Scale, Target, arms_table, build_model,
                                             chosen_runs, curve_table, finding, findings, report, run_experiment,
                                             selection_table, settings_text, steps_to, validate_runs)
@@ -18,7 +18,7 @@ from alexnet_lib.model import SATURATING_GAIN, AlexNet, alexnet_fashion, count_p
 from alexnet_lib.recipes import RECIPES
 from tests.chapters import ROOT
 
-EXPERIMENTS = (relu_tanh, lrn, pooling, dropout, recipes)
+EXPERIMENTS = (relu_tanh, lrn, pooling, dropout, recipes, augmentation)
 
 #: Two narrow AlexNets that differ in their LRN, so a tiny run takes seconds.
 TINY = Experiment(
@@ -95,6 +95,39 @@ def test_tables_text_and_figures_of_a_record(tiny):
         [(runs[(a, 0)]["test_acc"] + runs[(a, 1)]["test_acc"]) / 2 for a in ("acting", "constant")])
     with pytest.raises(ValueError, match="no 'saturated'"):
         run_plots.plot_experiment_curves(record, "saturated")
+
+
+#: The tiny experiment with augmentation: random patches against none, and ten test patches against one.
+TINY_AUGMENT = replace(
+    TINY, name="tiny augment", arms={"patches": Arm(TINY.arms["constant"].model, augment=True),
+                                     "whole": TINY.arms["constant"]},
+    claims=(Claim("augmentation's gain", "patches", "whole", "test_acc"),
+            Claim("less overfitting", "whole", "patches", "gap"),
+            Claim("ten patches", "patches", "patches", "ten_patch_acc", metric_b="test_acc")),
+    extra=augmentation.ten_patch_accuracy, extra_metrics=("ten_patch_acc",))
+
+
+def test_an_augmented_arm_trains_on_patches_and_is_tested_on_one_and_on_ten(monkeypatch):
+    seen = []
+    original = runner.fit
+
+    def spy(model, train, *args, **kwargs):
+        seen.append((train.resize, train.augment))
+        return original(model, train, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "fit", spy)
+    record = run_experiment(TINY_AUGMENT, "tiny", progress=False)
+    assert seen == [(81, True)] * 2 + [(None, False)] * 2 + [(81, True), (None, False)]  # resize_for(71) = 81
+    for r in record["runs"]:
+        assert 0 <= r["ten_patch_acc"] <= 1 and r["gap"] == pytest.approx(r["train_acc"] - r["test_acc"])
+    assert record["settings"]["extra_metrics"] == ["ten_patch_acc"]
+    assert record["settings"]["arms"]["patches"]["augment"] is True
+    found = findings(record)
+    runs = chosen_runs(record)
+    assert found[2].effects == pytest.approx([runs[("patches", s)]["ten_patch_acc"] - runs[("patches", s)]["test_acc"]
+                                              for s in (0, 1)])
+    assert found[1].effects == pytest.approx([runs[("whole", s)]["gap"] - runs[("patches", s)]["gap"] for s in (0, 1)])
+    assert " points" in found[2].per_seed and " points" in found[1].per_seed
 
 
 # ----------------------------------------------------------------------------- findings from known records
@@ -183,6 +216,9 @@ def test_a_damaged_record_is_refused():
     (dict(arms={"a": Arm({"pool_kernel": 40}), "b": Arm()}), "arm 'a'"),
     (dict(arms={"a": Arm(recipe={"momentun": 0.9}), "b": Arm()}), "arm 'a'"),
     (dict(claims=(Claim("x", "acting", "nobody", "test_acc"),)), "claim arm"),
+    (dict(claims=(Claim("x", "acting", "acting", "test_acc"),)), "compares arm 'acting' with itself"),
+    (dict(claims=(Claim("x", "acting", "constant", "ten_patch_acc"),)), "metric='ten_patch_acc'"),
+    (dict(extra=lambda model, test: {}), "go together"),
 ])
 def test_bad_experiments_are_refused_before_training(change, match):
     with pytest.raises(ValueError, match=match):

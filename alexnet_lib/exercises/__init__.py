@@ -7,6 +7,7 @@ is in `_common`. `from alexnet_lib.exercises import check_exact_sizes` works for
 
 from ._common import assert_passes
 from .architecture import FLATTEN_CASES, check_flatten_size, check_make_towers, check_small_design
+from .augmentation import check_five_corners, check_greyscale_shift, check_patch_count
 from .dropout import check_dropout, check_exact_rule, check_rule_side
 from .history import check_c1_padding, check_fc_parameters, check_stride_prediction
 from .lrn import LRN_CASES, check_activation_for_share, check_lrn_1d, check_lrn_winners
@@ -22,6 +23,7 @@ CHECKERS = (check_pool3_widths, check_exact_sizes, check_fc_share,
             check_pool_coverage, check_receptive_field, check_max_pool_1d, check_unread_widths,
             check_dropout, check_exact_rule, check_rule_side,
             check_small_design, check_make_towers, check_flatten_size,
+            check_patch_count, check_five_corners, check_greyscale_shift,
             check_sgd_prediction, check_hidden_failure, check_warmup_cosine,
             check_stride_prediction, check_c1_padding, check_fc_parameters)
 

@@ -10,7 +10,8 @@ record from `data/runs/` (fetched from the repository when the package is instal
 - `lrn`: an LRN that acts against the constant it becomes when it does not;
 - `pooling`: overlapping against non-overlapping pooling, with equal maps and every position read;
 - `dropout`: dropout in AlexNet's classifier (iterations to converge, test accuracy);
-- `recipes`: the `fast` recipe with one part removed at a time.
+- `recipes`: the `fast` recipe with one part removed at a time;
+- `augmentation`: random patches and mirrors against none on a small training set, ten test patches against one.
 """
 
 from .schema import SCHEMA, load, make_record, save, validate, where_text

@@ -37,10 +37,15 @@ from .schema import make_record, save, validate
 
 @dataclass(frozen=True)
 class Arm:
-    """One arm: overrides of the experiment's model arguments and of its recipe."""
+    """One arm: overrides of the experiment's model arguments and of its recipe, and its data augmentation.
+
+    `augment=True` trains on section 4.1's random patches and mirror images of images resized in the
+    paper's proportion 256 : 224 (`alexnet_lib.augment.resize_for`), and evaluates on their centre patches.
+    """
 
     model: dict = field(default_factory=dict)
     recipe: dict = field(default_factory=dict)
+    augment: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,9 +63,11 @@ class Target:
 class Claim:
     """A claim tested by paired seeds: arm `a` against arm `b` on `metric`, with the paper's figure.
 
-    `metric` is a run's key ("test_acc") or a `Target` (steps to reach it). `kind` "difference" compares
-    a - b (null 0), "ratio" a / b (null 1, a t-interval on the log scale). `paper` is the paper's effect
-    on that scale, or None when the paper (or this course) gives only a direction: "a beats b".
+    `metric` is a run's key ("test_acc") or a `Target` (steps to reach it); `metric_b`, when given, is what
+    arm `b` is read on instead (so one arm can be compared with itself: ten test patches against one).
+    `kind` "difference" compares a - b (null 0), "ratio" a / b (null 1, a t-interval on the log scale).
+    `paper` is the paper's effect on that scale, or None when the paper (or this course) gives only a
+    direction: "a beats b".
     """
 
     text: str
@@ -70,6 +77,7 @@ class Claim:
     kind: str = "difference"
     paper: Optional[float] = None
     source: str = ""  # where the paper says it
+    metric_b: Union[str, Target, None] = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,9 @@ class Experiment:
     fast: bool = True  # False keeps fp32 (LRN: bf16 rounds k + alpha * sum to k)
     probe: Optional[Callable[[nn.Module, torch.Tensor], dict]] = None  # logged at every curve point
     base_model: dict = field(default_factory=dict)  # arguments every arm's model shares
+    # More end-of-run numbers, from the trained model and the arm's test loader, named in extra_metrics.
+    extra: Optional[Callable[[nn.Module, DeviceLoader], dict]] = None
+    extra_metrics: tuple = ()
 
     def run(self, scale: Union[str, Scale] = "cpu", out: Union[str, Path, None] = None, progress: bool = True,
             root: Union[str, Path, None] = None) -> dict[str, Any]:
@@ -158,11 +169,17 @@ def _check_experiment(experiment: Experiment, scale: Scale) -> None:
             raise ValueError(f"arm {label!r}: {e}") from None
     if experiment.select != "val_acc" and not isinstance(experiment.select, Target):
         raise ValueError(f"select={experiment.select!r} must be 'val_acc' or a Target: a choice never reads the test set")
+    if bool(experiment.extra) != bool(experiment.extra_metrics):
+        raise ValueError(f"{experiment.name}: extra (a function) and extra_metrics (the names it returns) go together")
     for c in experiment.claims:
         for arm in (c.a, c.b):
             check_choice("claim arm", arm, experiment.arms)
         check_choice("kind", c.kind, ("difference", "ratio"))
-        _check_metric(c.metric)
+        for metric in (c.metric, c.metric_b):
+            if metric is not None:
+                _check_metric(metric, experiment.extra_metrics)
+        if c.a == c.b and c.metric_b in (None, c.metric):
+            raise ValueError(f"claim {c.text!r} compares arm {c.a!r} with itself on one metric: give metric_b")
 
 
 # ----------------------------------------------------------------------------- running
@@ -214,7 +231,9 @@ def run_experiment(experiment: Experiment, scale: Union[str, Scale] = "cpu", out
                 "recipe": asdict(experiment.recipe), "scale": asdict(scale),
                 "select": _target_dict(experiment.select),
                 "chosen_lr": chosen, "precision": choose_precision(device, experiment.fast).label,
-                "claims": [{**asdict(c), "metric": _target_dict(c.metric)} for c in experiment.claims],
+                "claims": [{**asdict(c), "metric": _target_dict(c.metric), "metric_b": _target_dict(c.metric_b)}
+                           for c in experiment.claims],
+                **({"extra_metrics": list(experiment.extra_metrics)} if experiment.extra_metrics else {}),
                 "data": f"Fashion-MNIST at {scale.size}x{scale.size}: {splits[first].train.num_images:,} training "
                         f"images (a seeded, class-balanced subset per seed), {scale.validation:,} validation images "
                         f"carved from the training set, {splits[first].test.num_images:,} test images"}
@@ -246,10 +265,21 @@ def _better(select: Union[str, Target], one: dict[str, Any], best: dict[str, Any
 
 
 def _curve_loader(train: DeviceLoader, n: int) -> DeviceLoader:
-    """The first `n` images of the training subset, in a fixed order: every curve point reads the same ones."""
+    """The first `n` images of the training subset, in a fixed order (centre patches): every curve point reads them."""
     n = min(n, train.num_images)
     return DeviceLoader(train.images[:n].cpu(), train.labels[:n].cpu(), batch_size=256, size=train.size,
-                        device=train.device)
+                        device=train.device, resize=train.resize)
+
+
+def arm_loaders(splits: Any, arm: Arm, size: int) -> tuple[DeviceLoader, DeviceLoader, DeviceLoader]:
+    """The (train, validation, test) loaders of `arm`: with augmentation, random patches to train, centre ones to test."""
+    if not arm.augment:
+        return splits.train, splits.val, splits.test
+    from ..augment import resize_for
+
+    side = resize_for(size)
+    return (splits.train.with_settings(resize=side, augment=True), splits.val.with_settings(resize=side),
+            splits.test.with_settings(resize=side))
 
 
 def _one_run(experiment: Experiment, label: str, lr: float, seed: int, splits: Any, scale: Scale,
@@ -258,7 +288,8 @@ def _one_run(experiment: Experiment, label: str, lr: float, seed: int, splits: A
     arm = experiment.arms[label]
     recipe = replace(experiment.recipe, **{**arm.recipe, "lr": lr})
     model = build_model(experiment, label, scale.size)
-    curve_data = _curve_loader(splits.train, scale.curve_images)
+    train, val_data, test_data = arm_loaders(splits, arm, scale.size)
+    curve_data = _curve_loader(train, scale.curve_images)
     probe_x = next(iter(curve_data))[0]
     curve: list[dict[str, Any]] = []
     eval_seconds = [0.0]
@@ -266,7 +297,7 @@ def _one_run(experiment: Experiment, label: str, lr: float, seed: int, splits: A
     def point(step: int, images: int, seconds: float) -> dict[str, Any]:
         t0 = time.perf_counter()
         ev = evaluate(model, curve_data, fast=experiment.fast, device=device)
-        p = {"step": step, "epoch": images / splits.train.num_images, "seconds": seconds - eval_seconds[0],
+        p = {"step": step, "epoch": images / train.num_images, "seconds": seconds - eval_seconds[0],
              "train_error": 1.0 - ev.accuracy, "train_loss": _finite(ev.loss)}
         if experiment.probe is not None:
             p.update(experiment.probe(model, probe_x))
@@ -287,18 +318,23 @@ def _one_run(experiment: Experiment, label: str, lr: float, seed: int, splits: A
     diverged = False
     try:
         # Curve points are evaluated in eval mode: they draw no random numbers and leave the run as it was.
-        fit(model, splits.train, None, epochs=scale.epochs, recipe=recipe, device=device, fast=experiment.fast,
+        fit(model, train, None, epochs=scale.epochs, recipe=recipe, device=device, fast=experiment.fast,
             seed=seed, progress=False, on_step=on_step)
     except NonFiniteLossError:
         diverged = True
     if not diverged and (not curve or curve[-1]["step"] != last["step"]):
         point(last["step"], last["images"], last["seconds"])
-    val = evaluate(model, splits.val, fast=experiment.fast, device=device)
-    test = evaluate(model, splits.test, fast=experiment.fast, device=device)
+    val = evaluate(model, val_data, fast=experiment.fast, device=device)
+    test = evaluate(model, test_data, fast=experiment.fast, device=device)
+    train_acc = 1.0 - curve[-1]["train_error"] if curve else None
+    extra = experiment.extra(model, test_data) if experiment.extra is not None else {}
+    if set(extra) != set(experiment.extra_metrics):
+        raise ValueError(f"{experiment.name}: extra returned {sorted(extra)}, not extra_metrics "
+                         f"{sorted(experiment.extra_metrics)}")
     return {"arm": label, "seed": seed, "lr": lr, "chosen": False, "diverged": diverged, "steps": last["step"],
             "val_acc": val.accuracy, "test_acc": test.accuracy, "test_loss": _finite(test.loss),
-            "train_acc": 1.0 - curve[-1]["train_error"] if curve else None, "curve": curve,
-            "seconds": time.perf_counter() - t0}
+            "train_acc": train_acc, "gap": train_acc - test.accuracy if train_acc is not None else None,
+            **extra, "curve": curve, "seconds": time.perf_counter() - t0}
 
 
 def _finite(x: float) -> Optional[float]:
@@ -380,18 +416,19 @@ def _units(claim: Claim) -> tuple[str, float]:
     """How a claim's effects are shown: (unit, factor), e.g. (" points", 100) for an accuracy difference."""
     if claim.kind == "ratio":
         return "x", 1.0
-    return (" points", 100.0) if _as_target(claim.metric) in ("test_acc", "val_acc") else ("", 1.0)
+    metric = _as_target(claim.metric)
+    return (" points", 100.0) if isinstance(metric, str) and metric.endswith(("_acc", "gap")) else ("", 1.0)
 
 
-#: The final numbers a claim or a choice can read; a Target reads a curve instead.
-RUN_METRICS = ("val_acc", "test_acc")
+#: The final numbers a claim or a choice can read (gap: training minus test accuracy); a Target reads a curve.
+RUN_METRICS = ("val_acc", "test_acc", "gap")
 
 
-def _check_metric(metric: Any) -> Union[str, Target]:
-    """`metric` as a run key of RUN_METRICS or a Target, else a ValueError."""
+def _check_metric(metric: Any, extra: Sequence[str] = ()) -> Union[str, Target]:
+    """`metric` as a run key of RUN_METRICS (or of an experiment's `extra`) or a Target, else a ValueError."""
     metric = _as_target(metric)
     if not isinstance(metric, Target):
-        check_choice("metric", metric, RUN_METRICS)
+        check_choice("metric", metric, RUN_METRICS + tuple(extra))
     return metric
 
 
@@ -408,17 +445,20 @@ def finding(record: dict[str, Any], claim: Claim) -> Finding:
     seeds = record["settings"]["scale"]["seeds"]
     for arm in (claim.a, claim.b):
         check_choice("claim arm", arm, record["settings"]["arms"])
-    metric = _check_metric(claim.metric)
+    extra = record["settings"].get("extra_metrics", ())
+    metric = _check_metric(claim.metric, extra)
+    metric_b = _check_metric(claim.metric_b, extra) if claim.metric_b is not None else metric
     null = 1.0 if claim.kind == "ratio" else 0.0
     unit, scale = _units(claim)
     a_vals, b_vals, censored = [], [], []
     for seed in seeds:
         a, b = runs[(claim.a, seed)], runs[(claim.b, seed)]
-        va, vb = _metric(a, metric), _metric(b, metric)
-        if vb is None:
+        va, vb = _metric(a, metric), _metric(b, metric_b)
+        if vb is None or (va is None and not isinstance(metric, Target)):
             word = "inconclusive"
-            line = f"{claim.text}: {word} ({claim.b}, seed {seed}, never reached {metric}: this budget cannot tell)"
-            return Finding(claim, (), None, word, line)
+            why = (f"{claim.b}, seed {seed}, never reached {metric_b}: this budget cannot tell"
+                   if isinstance(metric_b, Target) and vb is None else f"seed {seed} diverged: there is nothing to compare")
+            return Finding(claim, (), None, word, f"{claim.text}: {word} ({why})")
         if va is None:  # `a` ran out of steps first: its true value is at least the steps it took
             va = float(a["steps"])
             censored.append(seed)
@@ -477,7 +517,8 @@ def settings_text(record: dict[str, Any]) -> str:
 
 def findings(record: dict[str, Any]) -> list[Finding]:
     """The finding of every claim the record was made to test (its settings keep the claims)."""
-    return [finding(record, Claim(**{**c, "metric": _as_target(c["metric"])}))
+    return [finding(record, Claim(**{**c, "metric": _as_target(c["metric"]),
+                                     "metric_b": _as_target(c.get("metric_b"))}))
             for c in validate_runs(record)["settings"]["claims"]]
 
 
