@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Optional
 import torch
 from torch import nn
 
-from ._checks import check_int
+from ._checks import check_int, check_number
 
 if TYPE_CHECKING:  # the loader imports this module; these are for the annotations only
     from .loader import DeviceLoader
@@ -48,14 +48,18 @@ def _check_batch(x: torch.Tensor, size: int) -> tuple[int, int]:
 
 
 def crop_batch(x: torch.Tensor, size: int, tops: torch.Tensor, lefts: torch.Tensor,
-               flips: Optional[torch.Tensor] = None) -> torch.Tensor:
-    """Per image, the `size` x `size` patch at (tops[i], lefts[i]), mirrored where flips[i]: one gather, no loop."""
+               flips: Optional[torch.Tensor] = None, check: bool = True) -> torch.Tensor:
+    """Per image, the `size` x `size` patch at (tops[i], lefts[i]), mirrored where flips[i]: one gather, no loop.
+
+    `check=False` skips the range check of the corners (it reads them on the host, a GPU sync per batch): for
+    the loader, whose corners `draw_patches` made in range.
+    """
     h, w = _check_batch(x, size)
     n = x.shape[0]
     for name, t in (("tops", tops), ("lefts", lefts)) + ((("flips", flips),) if flips is not None else ()):
         if not isinstance(t, torch.Tensor) or t.shape != (n,):
             raise ValueError(f"{name} must be a tensor of shape ({n},), one entry per image")
-    if n and (int(tops.min()) < 0 or int(lefts.min()) < 0 or int(tops.max()) > h - size
+    if check and n and (int(tops.min()) < 0 or int(lefts.min()) < 0 or int(tops.max()) > h - size
               or int(lefts.max()) > w - size):
         raise ValueError(f"patch corners must lie in [0, {h - size}] x [0, {w - size}] for {size}x{size} patches "
                          f"of {h}x{w} images")
@@ -145,8 +149,8 @@ def pca_colour_shift(values: torch.Tensor, vectors: torch.Tensor, alphas: torch.
 
 def greyscale_shift_std(pixel_std: float, alpha_std: float = PAPER_ALPHA_STD) -> float:
     """With one channel the PCA is the pixel variance: the shift is a brightness change of std alpha_std * var."""
-    if not pixel_std >= 0:
-        raise ValueError(f"pixel_std={pixel_std!r} must be a standard deviation, zero or more")
+    check_number("pixel_std", pixel_std, 0, hint=" (a standard deviation of pixel values)")
+    check_number("alpha_std", alpha_std, 0)
     return alpha_std * pixel_std ** 2
 
 

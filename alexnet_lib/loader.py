@@ -139,7 +139,7 @@ class DeviceLoader:
         if x.shape[-2:] != (side, side):
             x = F.interpolate(x, size=(side, side), mode="bilinear", align_corners=False, antialias=False)
         if patches is not None:
-            x = crop_batch(x, self.size, *patches)
+            x = crop_batch(x, self.size, *patches, check=False)  # draw_patches keeps them in range
         elif side != self.size:
             x = centre_crop(x, self.size)
         if self.channels_last:

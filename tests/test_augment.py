@@ -36,6 +36,9 @@ def test_patch_corners_are_checked():
     x = torch.zeros(2, 1, 10, 10)
     with pytest.raises(ValueError, match=r"patch corners must lie in \[0, 2\]"):
         crop_batch(x, 8, torch.tensor([0, 3]), torch.tensor([0, 0]))
+    assert crop_batch(x, 8, torch.tensor([0, 2]), torch.tensor([2, 0]), check=False).shape == (2, 1, 8, 8)
+    with pytest.raises(ValueError, match="pixel_std='0.3' must be a finite number >= 0"):
+        greyscale_shift_std("0.3")
     with pytest.raises(ValueError, match=r"tops must be a tensor of shape \(2,\)"):
         crop_batch(x, 8, torch.tensor([0]), torch.tensor([0, 0]))
     with pytest.raises(ValueError, match="must fit inside the 10x10"):
