@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 #: The experiments `record` can re-make, each into data/runs/<name>.json.
-EXPERIMENTS = ("relu_tanh", "dropout", "recipes", "lrn", "pooling", "augmentation")
+EXPERIMENTS = ("relu_tanh", "dropout", "recipes", "lrn", "pooling", "augmentation", "ensembles")
 
 
 def _train(args: argparse.Namespace) -> int:

@@ -95,6 +95,9 @@ SOLUTIONS = {
     E.check_warmup_cosine: ("float", _schedule),
     E.check_c1_padding: ("int", c1_padding_for),
     E.check_fc_parameters: ("int", fc_parameters),
+    E.check_top_k_accuracy: ("float", lambda s, y, k: float((s.topk(k, 1).indices == y[:, None]).any(1).double()
+                                                             .mean())),
+    E.check_ensemble_average: ("tensor", lambda logits: logits.softmax(2).mean(0)),
 }
 CHECKS = list(SOLUTIONS)
 IDS = [c.__name__ for c in CHECKS]
@@ -137,6 +140,12 @@ VALUES = {
                             [(0, 0), (0, 20), (20, 0), (20, 20), (10, 10)], [(0, 0), (0, 19), (19, 0), (19, 19)]]),
     E.check_greyscale_shift: (3.18, [np.float64(3.18), torch.tensor(3.2), 3.15],
                               [9.0, 0.0125, 0.0, 1.0, 3.25]),
+    # The truth: 1,106,304 parameters lost without conv3, 18,431,744 gained without conv5; within 2% passes.
+    E.check_removal_prediction: ({"conv3": 1_106_304, "conv5": -18_431_744},
+                                 [{"conv3": np.int64(1_106_304), "conv5": -18.4e6},
+                                  {"conv5": torch.tensor(-18_431_744.0), "conv3": 1.1e6}],
+                                 [{"conv3": 885_120, "conv5": -18_431_744}, {"conv3": 1_106_304, "conv5": 442_624},
+                                  {"conv3": 1_106_304, "conv5": 18_431_744}, {"conv3": 1_106_304}]),
     E.check_hidden_failure: (100 * torch.eye(10, dtype=torch.long).index_put((torch.tensor([6]), torch.tensor([6])),
                                                                                 torch.tensor(0)),
                              [], [100 * torch.eye(10), 90 * torch.eye(10) + 1]),
@@ -450,6 +459,9 @@ ANSWERS = {
     E.check_greyscale_shift: (r"\b3\.1\d",),
     E.check_c1_padding: (r"padding ?= ?2\b",),
     E.check_fc_parameters: (r"58,?631", r"10,?164"),
+    E.check_top_k_accuracy: (r"topk\(", r"argsort"),
+    E.check_ensemble_average: (r"softmax\(", r"mean\("),
+    E.check_removal_prediction: (r"1,?106", r"18,?431", r"885,?120", r"221,?184"),
 }
 
 

@@ -11,7 +11,9 @@ record from `data/runs/` (fetched from the repository when the package is instal
 - `pooling`: overlapping against non-overlapping pooling, with equal maps and every position read;
 - `dropout`: dropout in AlexNet's classifier (iterations to converge, test accuracy);
 - `recipes`: the `fast` recipe with one part removed at a time;
-- `augmentation`: random patches and mirrors against none on a small training set, ten test patches against one.
+- `augmentation`: random patches and mirrors against none on a small training set, ten test patches against one;
+- `ensembles`: groups of small AlexNets whose softmax outputs are averaged, against their members
+  (not a runner `Experiment`: the same learning-rate rule and record schema, groups in place of arms).
 """
 
 from .schema import SCHEMA, load, make_record, save, validate, where_text
