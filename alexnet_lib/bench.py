@@ -18,7 +18,7 @@ from .loader import DeviceLoader
 from .model import alexnet_d2l, init_weights
 from ._checks import check_int
 from .devices import choose_precision, default_device, parse_device
-from .recipes import get_recipe, make_optimizer
+from .recipes import get_recipe
 from .records import atomic_write_json, provenance
 from .shapes import layer_table
 from .train import fit
@@ -47,7 +47,7 @@ def train_d2l_way(images: torch.Tensor, labels: torch.Tensor, batch_size: int = 
     torch.manual_seed(seed)
     net = alexnet_d2l().to(device)
     init_weights(net, "xavier")
-    optimizer = make_optimizer(net, get_recipe("d2l"))
+    optimizer = torch.optim.SGD(net.parameters(), lr=get_recipe("d2l").lr)  # as d2l's train_ch6 builds it
     loader = DataLoader(PILResizeDataset(images, labels, size), batch_size=batch_size, shuffle=True,
                         num_workers=workers, persistent_workers=False)
     net.train()

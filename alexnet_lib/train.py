@@ -21,6 +21,7 @@ from ._checks import check_bool, check_int
 from .devices import (PROFILES, Precision, autocast, choose_precision, choose_profile, cpu_has_bf16,  # noqa: F401
                       default_device, parse_device)
 from .distributed import current_shard, max_across, sum_across
+from .host_memory import keep_freed_memory
 from .metrics import accuracy, confusion_matrix
 from .model import count_parameters, init_weights
 from .recipes import RECIPES, Recipe, get_recipe, lr_at, make_optimizer, step_optimizer  # noqa: F401
@@ -213,94 +214,97 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
 
         net = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
 
-    net.train()
-    seconds = sum(e.get("train_seconds", 0.0) for e in history.epochs)
-    images = start_epoch * getattr(train_loader, "num_images", 0)
-    stopped = False
-    for epoch in range(start_epoch, epochs):
-        if epoch * steps_per_epoch >= total_steps:
-            break
-        if hasattr(train_loader, "set_epoch"):
-            train_loader.set_epoch(epoch)
-        if shard.world > 1:  # each process its own dropout masks, reproducible on --resume
-            torch.manual_seed(seed * 1_000_003 + epoch * 1_009 + shard.rank)
-        loss_sum = torch.zeros((), dtype=torch.float64, device=device)
-        correct = torch.zeros((), dtype=torch.long, device=device)
-        seen = 0
-        first_bad = torch.full((), -1, dtype=torch.long, device=device)
-        bar = tqdm(total=steps_per_epoch, desc=f"epoch {epoch + 1}/{epochs}", disable=not progress,
-                   leave=True, unit="batch")
-        t0 = time.perf_counter()
-        for i, (x, y) in enumerate(train_loader):
-            step = epoch * steps_per_epoch + i
-            if recipe.schedule == "onecycle":
-                for g in optimizer.param_groups:
-                    g["lr"] = lr_at(recipe, step, total_steps)
-            if numerics.channels_last:
-                x = x.contiguous(memory_format=torch.channels_last)  # no-op when the loader did it
-            with autocast(device, numerics):
-                logits = net(x)
-                if shard.world > 1:
-                    # DDP averages gradients over processes; a sum over this shard scaled by world / global
-                    # batch makes that average the gradient of the global batch's mean loss, even for a
-                    # short last batch split unevenly.
-                    local = F.cross_entropy(logits.float(), y, label_smoothing=recipe.label_smoothing,
-                                            reduction="sum")
-                    loss = local * (shard.world / train_loader.global_batch(i))
-                else:
-                    loss = F.cross_entropy(logits.float(), y, label_smoothing=recipe.label_smoothing)
-            step_optimizer(loss, optimizer, scaler)
-            # Accumulate on the device; the host reads these only every CHECK_EVERY steps.
-            loss_d = loss.detach() if shard.world == 1 else local.detach() / max(1, y.shape[0])
-            loss_sum += loss_d.double() * y.shape[0]
-            correct += (logits.detach().argmax(1) == y).sum()
-            seen += y.shape[0]
-            bad_now = ~torch.isfinite(loss_d)
-            first_bad = torch.where(bad_now & (first_bad < 0), step, first_bad)
-            bar.update(1)
-            if on_step is not None:
-                images_now = images + seen
-                stopped = bool(on_step(Step(step + 1, epoch, images_now, seconds + time.perf_counter() - t0,
-                                            loss_d, logits.detach(), y)))
-                if shard.world > 1:  # one process asking to stop stops them all, at the same step
-                    stopped = bool(max_across(torch.tensor(int(stopped), device=device)))
-            planned_end = step + 1 == total_steps
-            if (i + 1) % CHECK_EVERY == 0 or i + 1 == steps_per_epoch or stopped or planned_end:
-                _stop_if_nonfinite(int(max_across(first_bad)), recipe)
-            if stopped or planned_end:
+    # Large tensors are freed and re-allocated at every step: keep their memory in the process meanwhile.
+    with keep_freed_memory(device):
+        net.train()
+        seconds = sum(e.get("train_seconds", 0.0) for e in history.epochs)
+        images = start_epoch * getattr(train_loader, "num_images", 0)
+        stopped = False
+        for epoch in range(start_epoch, epochs):
+            if epoch * steps_per_epoch >= total_steps:
                 break
-        train_seconds = time.perf_counter() - t0
-        seen_t = sum_across(torch.tensor([seen], dtype=torch.float64, device=device))
-        sum_across(loss_sum)
-        sum_across(correct)
-        seen = int(seen_t.item())
-        seconds += train_seconds
-        images += seen
-        record = {"epoch": epoch + 1, "steps": epoch * steps_per_epoch + i + 1,
-                  "train_loss": float(loss_sum) / seen, "train_acc": int(correct) / seen,
-                  "lr": optimizer.param_groups[0]["lr"], "train_seconds": train_seconds,
-                  "images_per_s": seen / train_seconds}
-        if test_loader is not None:
-            ev = evaluate(model, test_loader, num_classes=num_classes, fast=fast, device=device, precision=precision)
-            record["test_acc"], record["test_loss"] = ev.accuracy, ev.loss
-        for name, loader in (evaluate_on or {}).items():
-            ev = evaluate(model, loader, num_classes=num_classes, fast=fast, device=device, precision=precision)
-            record[f"{name}_acc"], record[f"{name}_loss"] = ev.accuracy, ev.loss
-        watched = record.get("val_acc", record.get("test_acc"))
-        if plateau is not None and watched is not None:
-            plateau.step(watched)
-        record["seconds"] = time.perf_counter() - t0
-        bar.set_postfix(loss=f"{record['train_loss']:.3f}", acc=f"{record['train_acc']:.3f}",
-                        test=f"{record.get('test_acc', float('nan')):.3f}")
-        bar.close()
-        history.epochs.append(record)
-        if ckpt_path is not None and not stopped and shard.rank == 0:  # a part-epoch must not pass for a whole one
-            save_checkpoint({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                             "plateau": plateau.state_dict() if plateau is not None else None,
-                             "rng": torch.get_rng_state(), "epoch": epoch,
-                             "history": history.to_dict()}, ckpt_path)
-        if stopped:
-            break
+            if hasattr(train_loader, "set_epoch"):
+                train_loader.set_epoch(epoch)
+            if shard.world > 1:  # each process its own dropout masks, reproducible on --resume
+                torch.manual_seed(seed * 1_000_003 + epoch * 1_009 + shard.rank)
+            loss_sum = torch.zeros((), dtype=torch.float64, device=device)
+            correct = torch.zeros((), dtype=torch.long, device=device)
+            seen = 0
+            first_bad = torch.full((), -1, dtype=torch.long, device=device)
+            bar = tqdm(total=steps_per_epoch, desc=f"epoch {epoch + 1}/{epochs}", disable=not progress,
+                       leave=True, unit="batch")
+            t0 = time.perf_counter()
+            for i, (x, y) in enumerate(train_loader):
+                step = epoch * steps_per_epoch + i
+                if recipe.schedule == "onecycle":
+                    for g in optimizer.param_groups:
+                        g["lr"] = lr_at(recipe, step, total_steps)
+                if numerics.channels_last:
+                    x = x.contiguous(memory_format=torch.channels_last)  # no-op when the loader did it
+                with autocast(device, numerics):
+                    logits = net(x)
+                    if shard.world > 1:
+                        # DDP averages gradients over processes; a sum over this shard scaled by world / global
+                        # batch makes that average the gradient of the global batch's mean loss, even for a
+                        # short last batch split unevenly.
+                        local = F.cross_entropy(logits.float(), y, label_smoothing=recipe.label_smoothing,
+                                                reduction="sum")
+                        loss = local * (shard.world / train_loader.global_batch(i))
+                    else:
+                        loss = F.cross_entropy(logits.float(), y, label_smoothing=recipe.label_smoothing)
+                step_optimizer(loss, optimizer, scaler)
+                # Accumulate on the device; the host reads these only every CHECK_EVERY steps.
+                loss_d = loss.detach() if shard.world == 1 else local.detach() / max(1, y.shape[0])
+                loss_sum += loss_d.double() * y.shape[0]
+                correct += (logits.detach().argmax(1) == y).sum()
+                seen += y.shape[0]
+                bad_now = ~torch.isfinite(loss_d)
+                first_bad = torch.where(bad_now & (first_bad < 0), step, first_bad)
+                bar.update(1)
+                if on_step is not None:
+                    images_now = images + seen
+                    stopped = bool(on_step(Step(step + 1, epoch, images_now, seconds + time.perf_counter() - t0,
+                                                loss_d, logits.detach(), y)))
+                    if shard.world > 1:  # one process asking to stop stops them all, at the same step
+                        stopped = bool(max_across(torch.tensor(int(stopped), device=device)))
+                planned_end = step + 1 == total_steps
+                if (i + 1) % CHECK_EVERY == 0 or i + 1 == steps_per_epoch or stopped or planned_end:
+                    _stop_if_nonfinite(int(max_across(first_bad)), recipe)
+                if stopped or planned_end:
+                    break
+            train_seconds = time.perf_counter() - t0
+            seen_t = sum_across(torch.tensor([seen], dtype=torch.float64, device=device))
+            sum_across(loss_sum)
+            sum_across(correct)
+            seen = int(seen_t.item())
+            seconds += train_seconds
+            images += seen
+            record = {"epoch": epoch + 1, "steps": epoch * steps_per_epoch + i + 1,
+                      "train_loss": float(loss_sum) / seen, "train_acc": int(correct) / seen,
+                      "lr": optimizer.param_groups[0]["lr"], "train_seconds": train_seconds,
+                      "images_per_s": seen / train_seconds}
+            if test_loader is not None:
+                ev = evaluate(model, test_loader, num_classes=num_classes, fast=fast, device=device,
+                              precision=precision)
+                record["test_acc"], record["test_loss"] = ev.accuracy, ev.loss
+            for name, loader in (evaluate_on or {}).items():
+                ev = evaluate(model, loader, num_classes=num_classes, fast=fast, device=device, precision=precision)
+                record[f"{name}_acc"], record[f"{name}_loss"] = ev.accuracy, ev.loss
+            watched = record.get("val_acc", record.get("test_acc"))
+            if plateau is not None and watched is not None:
+                plateau.step(watched)
+            record["seconds"] = time.perf_counter() - t0
+            bar.set_postfix(loss=f"{record['train_loss']:.3f}", acc=f"{record['train_acc']:.3f}",
+                            test=f"{record.get('test_acc', float('nan')):.3f}")
+            bar.close()
+            history.epochs.append(record)
+            if ckpt_path is not None and not stopped and shard.rank == 0:  # a part-epoch must not pass for a whole one
+                save_checkpoint({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                                 "plateau": plateau.state_dict() if plateau is not None else None,
+                                 "rng": torch.get_rng_state(), "epoch": epoch,
+                                 "history": history.to_dict()}, ckpt_path)
+            if stopped:
+                break
     return history
 
 
