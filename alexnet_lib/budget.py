@@ -19,6 +19,7 @@ from torch import nn
 
 from ._checks import check_int, check_number
 from .distributed import current_shard, max_across
+from .host_memory import keep_freed_memory
 from .recipes import Recipe
 
 
@@ -57,12 +58,13 @@ def measure(model: nn.Module, train_loader: Any, eval_loader: Any, recipe: Recip
     step_seconds = min(b - a for a, b in zip(stamps[2:], stamps[3:]))
     batch = [next(iter(eval_loader))]
     rates = []
-    for i in range(3):  # one untimed, then the faster of two
-        _wait(device)
-        t0 = time.perf_counter()
-        evaluate(net, batch, fast=fast, device=device, precision=precision)
-        if i:
-            rates.append(batch[0][0].shape[0] / max(time.perf_counter() - t0, 1e-9))
+    with keep_freed_memory(device):  # as inside fit, where the run's evaluations happen
+        for i in range(3):  # one untimed, then the faster of two
+            _wait(device)
+            t0 = time.perf_counter()
+            evaluate(net, batch, fast=fast, device=device, precision=precision)
+            if i:
+                rates.append(batch[0][0].shape[0] / max(time.perf_counter() - t0, 1e-9))
     del net
     # Every process must plan the same run: plan for the slowest one.
     worst = max_across(torch.tensor([step_seconds, 1.0 / max(rates)], dtype=torch.float64, device=device)).tolist()
