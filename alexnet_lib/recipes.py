@@ -69,7 +69,7 @@ def make_optimizer(model: nn.Module, recipe: Recipe) -> torch.optim.Optimizer:
               {"params": no_decay, "weight_decay": 0.0}]
     return torch.optim.SGD(groups, lr=recipe.lr, momentum=recipe.momentum,
                            nesterov=recipe.nesterov and recipe.momentum > 0,
-                           fused=device.type in ("cpu", "cuda") or None)
+                           fused=True if device.type in ("cpu", "cuda") else None)
 
 
 def step_optimizer(loss: torch.Tensor, optimizer: torch.optim.Optimizer,
