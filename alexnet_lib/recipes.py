@@ -62,9 +62,13 @@ def make_optimizer(model: nn.Module, recipe: Recipe) -> torch.optim.Optimizer:
     On a CPU or CUDA device the update is PyTorch's fused kernel: one pass over the 47 M parameters
     instead of several (measured on a 2-core AVX2 CPU: 24 ms a step instead of 245 ms).
     """
-    device = next(model.parameters()).device
     decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim > 1]
     no_decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim <= 1]
+    if not decay + no_decay:
+        raise ValueError(f"{type(model).__name__} has no trainable parameters, so there is nothing to train: "
+                         f"give it at least one layer with weights (nn.Conv2d, nn.Linear), not only "
+                         f"activations, pooling or reshaping")
+    device = (decay + no_decay)[0].device
     groups = [{"params": decay, "weight_decay": recipe.weight_decay},
               {"params": no_decay, "weight_decay": 0.0}]
     return torch.optim.SGD(groups, lr=recipe.lr, momentum=recipe.momentum,

@@ -1,4 +1,4 @@
-"""keep_freed_memory: inside, a freed large tensor's pages are reused without faulting; outside, glibc's defaults."""
+"""The engine's speed settings: freed memory kept while a CPU trains, the fused optimizer update, and their refusals."""
 
 import subprocess
 import sys
@@ -66,3 +66,8 @@ def test_the_optimizer_is_fused_on_the_cpu_and_matches_the_unfused_update():
         plain.step()
     for p, q in zip(net.parameters(), reference.parameters()):
         torch.testing.assert_close(p, q)
+
+
+def test_a_model_without_weights_is_refused_with_a_message_not_a_stopiteration():
+    with pytest.raises(ValueError, match="Sequential has no trainable parameters.*nn.Linear"):
+        make_optimizer(nn.Sequential(nn.ReLU(), nn.Flatten()), get_recipe("fast"))
