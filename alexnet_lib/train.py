@@ -269,7 +269,8 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
                         stopped = bool(max_across(torch.tensor(int(stopped), device=device)))
                 planned_end = step + 1 == total_steps
                 if (i + 1) % CHECK_EVERY == 0 or i + 1 == steps_per_epoch or stopped or planned_end:
-                    _stop_if_nonfinite(int(max_across(first_bad)), recipe)
+                    _stop_if_nonfinite(int(max_across(first_bad)), recipe,
+                                       ckpt_path is not None and ckpt_path.exists())
                 if stopped or planned_end:
                     break
             train_seconds = time.perf_counter() - t0
@@ -308,12 +309,13 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
     return history
 
 
-def _stop_if_nonfinite(first_bad_step: int, recipe: Recipe) -> None:
+def _stop_if_nonfinite(first_bad_step: int, recipe: Recipe, kept_checkpoint: bool) -> None:
     if first_bad_step >= 0:
+        rate = "peak learning rate" if recipe.schedule == "onecycle" else "learning rate"
+        kept = "; the last epoch's checkpoint was kept" if kept_checkpoint else ""
         raise NonFiniteLossError(
             f"the training loss became NaN or infinite at step {first_bad_step} (counting from 0) with "
-            f"learning rate {recipe.lr:g}; training stopped and the last epoch's checkpoint was kept. "
-            f"Try a lower learning rate, e.g. lr={recipe.lr / 10:g}.")
+            f"{rate} {recipe.lr:g}: training stopped{kept}. Try a lower learning rate, e.g. lr={recipe.lr / 10:g}.")
 
 
 # ----------------------------------------------------------------------------- one call

@@ -337,8 +337,8 @@ class NaNAfter(nn.Module):
 def test_nan_loss_stops_with_step_and_advice_and_keeps_the_last_checkpoint(tmp_path):
     train, _ = loaders(n_train=256)  # 8 steps an epoch
     ck = tmp_path / "ck.pt"
-    with pytest.raises(T.NonFiniteLossError, match=r"at step 11 \(counting from 0\) with learning rate 0.05.*"
-                                                   r"lr=0.005"):
+    with pytest.raises(T.NonFiniteLossError, match=r"at step 11 \(counting from 0\) with peak learning rate 0.05: "
+                                                   r"training stopped; the last epoch's checkpoint was kept.*lr=0.005"):
         T.fit(NaNAfter(tiny_net(), bad_call=11), train, None, epochs=3, lr=0.05, checkpoint=ck, progress=False)
     assert T.load_checkpoint(ck)["epoch"] == 0  # epoch 1 was saved; the poisoned epoch 2 was not
 
@@ -441,3 +441,10 @@ def test_cli_turns_a_bug_into_one_line_unless_debugging(monkeypatch, capsys):
     monkeypatch.setattr(T, "train", lambda **kwargs: (_ for _ in ()).throw(T.NonFiniteLossError("the loss became NaN")))
     assert main(["train", "--out", "x"]) == 2
     assert capsys.readouterr().err == "error: the loss became NaN\n"
+
+
+def test_nan_loss_without_a_checkpoint_claims_none():
+    train, _ = loaders(n_train=256)
+    with pytest.raises(T.NonFiniteLossError, match=r"at step 3 \(counting from 0\) with learning rate 0.05: "
+                                                   r"training stopped\. Try"):
+        T.fit(NaNAfter(tiny_net(), bad_call=3), train, None, epochs=1, recipe="d2l", lr=0.05, progress=False)
