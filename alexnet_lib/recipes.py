@@ -68,12 +68,15 @@ def make_optimizer(model: nn.Module, recipe: Recipe) -> torch.optim.Optimizer:
         raise ValueError(f"{type(model).__name__} has no trainable parameters, so there is nothing to train: "
                          f"give it at least one layer with weights (nn.Conv2d, nn.Linear), not only "
                          f"activations, pooling or reshaping")
-    device = (decay + no_decay)[0].device
     groups = [{"params": decay, "weight_decay": recipe.weight_decay},
               {"params": no_decay, "weight_decay": 0.0}]
-    return torch.optim.SGD(groups, lr=recipe.lr, momentum=recipe.momentum,
-                           nesterov=recipe.nesterov and recipe.momentum > 0,
-                           fused=True if device.type in ("cpu", "cuda") else None)
+    settings = dict(lr=recipe.lr, momentum=recipe.momentum, nesterov=recipe.nesterov and recipe.momentum > 0)
+    if (decay + no_decay)[0].device.type in ("cpu", "cuda"):
+        try:
+            return torch.optim.SGD(groups, fused=True, **settings)
+        except (TypeError, RuntimeError):  # an older torch (pyproject admits 2.0) has no fused SGD for this device
+            pass
+    return torch.optim.SGD(groups, **settings)
 
 
 def step_optimizer(loss: torch.Tensor, optimizer: torch.optim.Optimizer,

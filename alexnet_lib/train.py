@@ -269,8 +269,8 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
                         stopped = bool(max_across(torch.tensor(int(stopped), device=device)))
                 planned_end = step + 1 == total_steps
                 if (i + 1) % CHECK_EVERY == 0 or i + 1 == steps_per_epoch or stopped or planned_end:
-                    _stop_if_nonfinite(int(max_across(first_bad)), recipe,
-                                       ckpt_path is not None and ckpt_path.exists())
+                    # From the second epoch on, this run wrote a checkpoint or resumed from one.
+                    _stop_if_nonfinite(int(max_across(first_bad)), recipe, ckpt_path is not None and epoch > 0)
                 if stopped or planned_end:
                     break
             train_seconds = time.perf_counter() - t0

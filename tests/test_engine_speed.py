@@ -71,3 +71,17 @@ def test_the_optimizer_is_fused_on_the_cpu_and_matches_the_unfused_update():
 def test_a_model_without_weights_is_refused_with_a_message_not_a_stopiteration():
     with pytest.raises(ValueError, match="Sequential has no trainable parameters.*nn.Linear"):
         make_optimizer(nn.Sequential(nn.ReLU(), nn.Flatten()), get_recipe("fast"))
+
+
+def test_a_torch_without_fused_sgd_gets_the_plain_update(monkeypatch):
+    real = torch.optim.SGD
+
+    def old_sgd(params, fused=None, **kwargs):  # as torch before fused SGD: the argument is refused
+        if fused:
+            raise RuntimeError("fused=True requires all the params to be floating point Tensors of supported devices")
+        return real(params, **kwargs)
+
+    monkeypatch.setattr(torch.optim, "SGD", old_sgd)
+    optimizer = make_optimizer(nn.Linear(4, 2), get_recipe("fast"))
+    assert not any(g.get("fused") for g in optimizer.param_groups)
+    assert optimizer.param_groups[0]["nesterov"] and optimizer.param_groups[0]["weight_decay"] == 5e-4
