@@ -109,7 +109,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--dropout", type=float, help="the classifier's dropout probability (default 0.5)")
     t.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"], default="auto",
                    help="force a numeric precision (default: the device's best; fp16 uses loss scaling)")
-    t.add_argument("--lr", type=float, help="default: the recipe's")
+    t.add_argument("--lr", type=float,
+                   help="default: the recipe's, scaled to the profile's batch (printed with the settings)")
     t.add_argument("--out", help="folder for history.json and checkpoint.pt (default runs-local/PROFILE-RECIPE)")
     t.add_argument("--resume", action="store_true", help="continue the run in OUT (a fresh run if it has none yet)")
     t.add_argument("--overwrite", action="store_true", help="replace a run that OUT already holds")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
@@ -359,6 +359,8 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
     if images is not None:
         check_int("images", images, 1, hint=" (training images, drawn class-balanced)")
     rec = get_recipe(recipe, lr=lr)
+    if lr is None and prof.lr_scale != 1.0:
+        rec = replace(rec, lr=rec.lr * prof.lr_scale)
     numerics = choose_precision(device, fast, precision)
     if not fast and precision not in (None, "auto", "fp32"):
         raise ValueError(f"fast=False (--no-fast) asks for fp32 but precision={precision!r} for {precision}: give one "
@@ -397,7 +399,8 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
         print(f"profile {prof.name} ({prof.description}) · device {device} ({provenance(device)['device_name']})"
               + (f" · {shard.world} processes" if shard.world > 1 else "") + "\n"
               f"{splits.train.num_images} train / {val_images} validation / {splits.test.num_images} test images "
-              f"at {prof.size}x{prof.size} · batch {prof.batch_size} · recipe {rec.name} · {numerics.label}")
+              f"at {prof.size}x{prof.size} · batch {prof.batch_size} · recipe {rec.name} (lr {rec.lr:g}) · "
+              f"{numerics.label}")
     saved = None
     if resume and ckpt is not None and ckpt.exists():
         # Only the settings are wanted here (fit reads the weights): mapped, the 375 MB are not read twice.

@@ -1,6 +1,7 @@
 """A time budget instead of a fixed size: the plan's arithmetic, measuring speed, and train(minutes=...)."""
 
 import copy
+from dataclasses import replace
 
 import pytest
 import torch
@@ -87,6 +88,17 @@ def test_train_with_minutes_trains_exactly_the_planned_steps_and_resume_keeps_th
         train(profile="smoke", fast=False, precision="bf16")
     with pytest.raises(ValueError, match="give minutes .* or epochs .*, not both"):
         train(profile="smoke", minutes=1, epochs=2)
+
+
+def test_a_profile_scales_the_recipes_rate_unless_a_rate_is_given(monkeypatch):
+    from alexnet_lib.devices import PROFILES
+
+    monkeypatch.setitem(PROFILES, "smoke", replace(PROFILES["smoke"], lr_scale=0.5))
+    _, h = train(profile="smoke", recipe="fast", epochs=1, images=64, model=Small224(), progress=False, verbose=False)
+    assert h.config["recipe_settings"]["lr"] == pytest.approx(0.025)  # the fast recipe's 0.05, halved
+    _, h = train(profile="smoke", recipe="fast", epochs=1, images=64, model=Small224(), lr=0.01, progress=False,
+                 verbose=False)
+    assert h.config["recipe_settings"]["lr"] == 0.01  # a rate asked for is the rate used
 
 
 def test_the_validation_split_is_held_out_of_training():
