@@ -334,6 +334,7 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
     machine: a few timed steps measure its speed, then the number of steps (and the learning-rate
     schedule with it) is planned to fill the budget; the plan and its predicted end are printed. `images`
     trains on a class-balanced subset of that many; `dropout` sets the classifier's dropout (default 0.5).
+    Without `lr`, the recipe's rate is scaled by the profile's `lr_scale`, which suits its batch size.
     The profile's validation images are held out of training and evaluated as `val_acc` each epoch.
     Under torchrun, the processes train data-parallel and rank 0 alone prints and writes.
 
@@ -359,7 +360,7 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
     if images is not None:
         check_int("images", images, 1, hint=" (training images, drawn class-balanced)")
     rec = get_recipe(recipe, lr=lr)
-    if lr is None and prof.lr_scale != 1.0:
+    if lr is None:
         rec = replace(rec, lr=rec.lr * prof.lr_scale)
     numerics = choose_precision(device, fast, precision)
     if not fast and precision not in (None, "auto", "fp32"):
