@@ -37,7 +37,8 @@ PROFILES: dict[str, Profile] = {
                    test_subset=None, size=224, validation=2_000,
                    description="30 minutes on this machine, whatever it is: measures its speed, then trains as "
                                "many of the 58,000 training images (2,000 held out for validation) as fit, with "
-                               "the schedule planned for exactly that many steps, in batches of 64; full test set"),
+                               "the schedule planned for exactly that many steps and re-planned at each tenth of the "
+                               "run from the speed its steps had, in batches of 64; full test set"),
     "full": Profile("full", epochs=10, batch_size=128, train_subset=None, test_subset=None, size=224,
                     validation=5_000,
                     description="a GPU: 10 epochs over 55,000 training images (5,000 held out for validation), "

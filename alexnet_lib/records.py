@@ -210,13 +210,18 @@ class History:
         wall = p.get("wall_seconds")
         took = (f"took {wall / 60:.1f} min ({wall / (plan['minutes'] * 60):.0%} of the budget)"
                 if isinstance(wall, (int, float)) else "did not record how long it took")
+        replans = plan.get("replans") or []  # runs recorded before re-planning existed have none
+        last = replans[-1] if replans else None
+        replanned = (f"re-planned {len(replans)} time{'s' if len(replans) > 1 else ''} as it ran (last at step "
+                     f"{last['at_step']}, at {plan['batch_size'] / last['seconds_per_step']:.1f} images/s) to "
+                     f"{last['steps']} steps; " if last else "")
         if p.get("resumed_after_epoch") and isinstance(wall, (int, float)):
             took = f"was resumed after epoch {p['resumed_after_epoch']}, and that last part took {wall / 60:.1f} min"
         return (f"budget {plan['minutes']:g} min on {p.get('device_name', '?')} ({self.config.get('precision', '?')}): "
                 f"measured {plan['batch_size'] / plan['seconds_per_step']:.1f} training images/s, planned "
                 f"{plan['steps']} steps = {plan['images']:,} images "
                 f"({plan['images'] / plan['train_images']:.2f} epochs), "
-                f"predicted {plan['predicted_seconds'] / 60:.1f} min; {took}; test accuracy "
+                f"predicted {plan['predicted_seconds'] / 60:.1f} min; {replanned}{took}; test accuracy "
                 + (f"{self.final_test_acc:.2%}" if self.final_test_acc is not None else "n/a"))
 
 

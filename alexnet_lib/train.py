@@ -6,6 +6,7 @@ disk (history, checkpoints, provenance) is written through `alexnet_lib.records`
 
 from __future__ import annotations
 
+import math
 import tempfile
 import time
 from dataclasses import asdict, dataclass, replace
@@ -18,6 +19,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ._checks import check_bool, check_int
+from .budget import Pacer, check_minutes, measure, plan_budget
 from .devices import (PROFILES, Precision, autocast, choose_precision, choose_profile, cpu_has_bf16,  # noqa: F401
                       default_device, parse_device)
 from .distributed import current_shard, max_across, sum_across
@@ -113,7 +115,7 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
         reinit: bool = True, profile: Optional[str] = None, progress: bool = True, num_classes: int = 10,
         evaluate_on: Optional[Mapping[str, Any]] = None, on_step: Optional[Callable[[Step], bool]] = None,
         max_steps: Optional[int] = None, precision: Optional[str] = None,
-        extra_config: Optional[dict[str, Any]] = None) -> History:
+        extra_config: Optional[dict[str, Any]] = None, pacer: Optional[Pacer] = None) -> History:
     """Train `model` on `train_loader` for `epochs`, evaluating on `test_loader` after each epoch.
 
     The loaders are `alexnet_lib.loader.DeviceLoader`s (anything iterable with `set_epoch`, `num_images`
@@ -121,11 +123,12 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
     recorded as `<name>_acc` and `<name>_loss`; the `paper` recipe's plateau watches `val_acc` when one of
     them is named "val" (a split of the training set), else the test accuracy. `on_step` sees every step
     and stops training by returning True. `max_steps` ends the run after that many steps (the schedule is
-    planned for exactly that many); `precision` forces "fp32", "bf16" or "fp16" instead of the device's
-    choice. With `checkpoint`, the state is written atomically at each epoch end; `resume=True` continues
-    from it and reproduces the uninterrupted run (or starts fresh if there is none yet), and refuses if
-    the settings differ from the checkpoint's. An existing checkpoint is never replaced unless `resume`
-    or `overwrite`.
+    planned for exactly that many); a `pacer` (`alexnet_lib.budget.Pacer`) sets that number instead and
+    re-plans it, and the epochs, as the run goes, recording each re-plan in the config. `precision`
+    forces "fp32", "bf16" or "fp16" instead of the device's choice. With `checkpoint`, the state is
+    written atomically at each epoch end; `resume=True` continues from it and reproduces the
+    uninterrupted run (or starts fresh if there is none yet), and refuses if the settings differ from the
+    checkpoint's. An existing checkpoint is never replaced unless `resume` or `overwrite`.
 
     Under torchrun (see `alexnet_lib.distributed`) the loaders are sharded, the model is wrapped in
     DistributedDataParallel, every loss is normalised by the global batch, so N processes take the same
@@ -148,6 +151,10 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
     steps_per_epoch = len(train_loader)
     if steps_per_epoch < 1:
         raise ValueError("train_loader yields no batches: give it at least one image")
+    if pacer is not None:
+        if max_steps is not None:
+            raise ValueError("give max_steps (a fixed length) or pacer (a budget that sets it), not both")
+        max_steps = pacer.steps
     total_steps = steps_per_epoch * epochs
     if max_steps is not None:
         total_steps = min(total_steps, check_int("max_steps", max_steps, 1))
@@ -178,7 +185,8 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
                 "test_images": getattr(test_loader, "num_images", None) if test_loader is not None else None,
                 "seed": seed, "precision": numerics.label, "reinit": reinit,
                 **({"max_steps": total_steps} if max_steps is not None else {}),
-                **({"processes": shard.world} if shard.world > 1 else {}), **(extra_config or {})},
+                **({"processes": shard.world} if shard.world > 1 else {}), **(extra_config or {}),
+                **({"budget": pacer.to_dict()} if pacer is not None else {})},
         provenance=provenance(device),
     )
     if state is not None:
@@ -220,9 +228,9 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
         seconds = sum(e.get("train_seconds", 0.0) for e in history.epochs)
         images = start_epoch * getattr(train_loader, "num_images", 0)
         stopped = False
-        for epoch in range(start_epoch, epochs):
-            if epoch * steps_per_epoch >= total_steps:
-                break
+        epoch = start_epoch
+        # A pacer may lengthen or shorten the run as it goes: the loop reads `epochs` and `total_steps` afresh.
+        while epoch < epochs and epoch * steps_per_epoch < total_steps and not stopped:
             if hasattr(train_loader, "set_epoch"):
                 train_loader.set_epoch(epoch)
             if shard.world > 1:  # each process its own dropout masks, reproducible on --resume
@@ -267,10 +275,15 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
                                                 loss_d, logits.detach(), y)))
                     if shard.world > 1:  # one process asking to stop stops them all, at the same step
                         stopped = bool(max_across(torch.tensor(int(stopped), device=device)))
-                planned_end = step + 1 == total_steps
+                planned_end = step + 1 >= total_steps
                 if (i + 1) % CHECK_EVERY == 0 or i + 1 == steps_per_epoch or stopped or planned_end:
                     # From the second epoch on, this run wrote a checkpoint or resumed from one.
                     _stop_if_nonfinite(int(max_across(first_bad)), recipe, ckpt_path is not None and epoch > 0)
+                    if pacer is not None and pacer.due(step + 1):  # the device was just read: the time is true
+                        total_steps = pacer.revise(step + 1, seconds + time.perf_counter() - t0)
+                        epochs = math.ceil(total_steps / steps_per_epoch)
+                        history.config.update(epochs=epochs, max_steps=total_steps, budget=pacer.to_dict())
+                        planned_end = step + 1 >= total_steps
                 if stopped or planned_end:
                     break
             train_seconds = time.perf_counter() - t0
@@ -304,8 +317,7 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
                                  "plateau": plateau.state_dict() if plateau is not None else None,
                                  "rng": torch.get_rng_state(), "epoch": epoch,
                                  "history": history.to_dict()}, ckpt_path)
-            if stopped:
-                break
+            epoch += 1
     return history
 
 
@@ -332,7 +344,8 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
 
     `minutes` (or a profile with a budget, as `cpu`) sizes the run to that much wall-clock time on this
     machine: a few timed steps measure its speed, then the number of steps (and the learning-rate
-    schedule with it) is planned to fill the budget; the plan and its predicted end are printed. `images`
+    schedule with it) is planned to fill the budget; the plan and its predicted end are printed, and the
+    run is re-planned at each tenth from the speed its steps really had, to end on time. `images`
     trains on a class-balanced subset of that many; `dropout` sets the classifier's dropout (default 0.5).
     Without `lr`, the recipe's rate is scaled by the profile's `lr_scale`, which suits its batch size.
     The profile's validation images are held out of training and evaluated as `val_acc` each epoch.
@@ -342,7 +355,6 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
     a run is refused unless `resume` (continue it, with its plan) or `overwrite` (replace it).
     """
     from . import distributed
-    from .budget import check_minutes, measure, plan_budget
     from .loader import fashion_mnist_splits
     from .model import alexnet_d2l
 
@@ -406,12 +418,12 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
     if resume and ckpt is not None and ckpt.exists():
         # Only the settings are wanted here (fit reads the weights): mapped, the 375 MB are not read twice.
         saved = load_checkpoint(ckpt, mmap=True).get("history", {}).get("config", {})
-    plan, max_steps = None, None
-    if saved is not None and "budget" in saved:  # a resumed run keeps the plan it was started with
+    plan, max_steps, pacer = None, None, None
+    if saved is not None and "budget" in saved:  # a resumed run keeps the plan it had, re-planned as it went
         if minutes is not None and minutes != saved["budget"]["minutes"]:
             raise ValueError(f"{ckpt} was planned for {saved['budget']['minutes']:g} minutes; resume it without "
                              f"--minutes (it keeps its plan), or start a new run with --overwrite")
-        plan, max_steps, n_epochs = saved["budget"], saved["budget"]["steps"], saved["epochs"]
+        plan, max_steps, n_epochs = saved["budget"], saved["max_steps"], saved["epochs"]
         if verbose:
             print(f"resuming the planned run: {max_steps} steps over {n_epochs} epoch(s)")
     elif saved is not None and budget is not None:
@@ -423,15 +435,16 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
         speeds = measure(model, splits.train, splits.test, rec, device, fast, precision)
         made = plan_budget(budget, speeds, len(splits.train), prof.batch_size, splits.train.num_images,
                            val_images + splits.test.num_images, spent_seconds=time.perf_counter() - t_start)
-        plan, max_steps, n_epochs = made.to_dict(), made.steps, made.epochs
+        n_epochs = made.epochs
+        pacer = Pacer(made, deadline=t_start + budget * 60, device=device, say=tqdm.write if verbose else None)
         if verbose:
             print(made.text())
-    if plan is None and verbose:
+    if plan is None and pacer is None and verbose:
         print(f"{n_epochs} epoch(s)")
     history = fit(model, splits.train, splits.test, epochs=n_epochs, recipe=rec, device=device, fast=fast,
                   seed=seed, checkpoint=ckpt, resume=resume, overwrite=overwrite, profile=prof.name,
                   progress=progress, evaluate_on={"val": splits.val} if splits.val is not None else None,
-                  max_steps=max_steps, precision=precision,
+                  max_steps=max_steps, precision=precision, pacer=pacer,
                   extra_config={"model": model_name, **({"dropout": dropout} if model_name == "alexnet_d2l" else {}),
                                 **({"budget": plan} if plan is not None else {})})
     # This process's wall time: after a resume, the time of the part it ran.
@@ -440,6 +453,6 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
         history.save(out_dir / "history.json")
     if verbose:
         print(history.summary())
-        if plan is not None:
+        if "budget" in history.config:
             print(history.budget_summary())
     return model, history

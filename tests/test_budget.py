@@ -46,6 +46,40 @@ def test_a_budget_that_needs_more_epochs_than_fit_allows_names_what_to_change():
         B.plan_budget(600, fast, steps_per_epoch=1, batch_size=100, train_images=100, eval_images_per_epoch=100)
 
 
+class Clock:
+    """A clock the test sets by hand."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_pacer_replans_the_rest_of_the_run_from_the_speed_its_steps_had():
+    # Planned at 1 s per step: 40 steps in 4 epochs of 10, each epoch's end 5 s, 60 s in all.
+    plan = B.plan_budget(1, SPEEDS, steps_per_epoch=10, batch_size=8, train_images=80, eval_images_per_epoch=200)
+    clock, said = Clock(), []
+    pacer = B.Pacer(plan, deadline=60.0, device=torch.device("cpu"), clock=clock, say=said.append)
+    assert pacer.steps == 40 and not pacer.due(3) and pacer.due(4) and not pacer.due(40)
+    # The first 10 steps took 20 s: twice as slow, so an epoch's end takes 200 / 50 + 3 * 2 = 10 s. Left: 40 s
+    # = 10 more steps (20 s) and the ends of epochs 1 and 2 (20 s).
+    clock.now = 20.0
+    assert pacer.revise(10, train_seconds=20.0) == 20
+    assert said[-1].startswith("re-planned at step 10: 2.00 s per step since step 0, 0.7 min left: 20 steps in all "
+                               "(was 40), predicted end ")
+    assert not pacer.due(11) and pacer.due(12)  # the next look: a tenth of the new plan later
+    # Then 5 steps at 1 s again, after epoch 1's end took 10 s: 25 s left = 15 steps and the ends of epochs 2 and 3.
+    clock.now = 35.0
+    assert pacer.revise(15, train_seconds=25.0) == 30
+    # Past the deadline, the run ends where it is.
+    clock.now = 61.0
+    assert pacer.revise(17, train_seconds=27.0) == 17 and not pacer.due(17)
+    record = pacer.to_dict()
+    assert record["steps"] == 40 and [r["steps"] for r in record["replans"]] == [20, 30, 17]
+    assert record["replans"][0] == {"at_step": 10, "seconds_per_step": 2.0, "seconds_left": 40.0, "steps": 20}
+
+
 def test_measure_times_a_copy_and_leaves_the_model_untouched():
     model = tiny_net()
     before = copy.deepcopy(model)
@@ -72,8 +106,10 @@ def test_train_with_minutes_trains_exactly_the_planned_steps_and_resume_keeps_th
     out = capsys.readouterr().out
     plan = h.config["budget"]
     assert "budget 0.25 min: measured" in out and f"plan: {plan['steps']} steps" in out
-    assert h.config["max_steps"] == plan["steps"] == h.epochs[-1]["steps"]  # the run stops where the plan ends
-    assert len(h.epochs) == plan["epochs"] and all("val_acc" in e for e in h.epochs)
+    # The run stops where the plan, re-planned as it went, ends.
+    last_plan = ([plan["steps"]] + [r["steps"] for r in plan["replans"]])[-1]
+    assert h.config["max_steps"] == last_plan == h.epochs[-1]["steps"]
+    assert len(h.epochs) == h.config["epochs"] and all("val_acc" in e for e in h.epochs)
     assert h.config["train_images"] == 640
     assert "% of the budget)" in out
     summary = h.budget_summary()
@@ -88,6 +124,27 @@ def test_train_with_minutes_trains_exactly_the_planned_steps_and_resume_keeps_th
         train(profile="smoke", fast=False, precision="bf16")
     with pytest.raises(ValueError, match="give minutes .* or epochs .*, not both"):
         train(profile="smoke", minutes=1, epochs=2)
+
+
+def test_a_run_behind_its_budget_is_replanned_to_end_and_resumes_with_the_new_plan(tmp_path, monkeypatch, capsys):
+    import functools
+
+    from alexnet_lib import train as T
+
+    late = Clock()
+    late.now = float("1e12")  # long past any deadline: the first look ends the run
+    monkeypatch.setattr(T, "Pacer", functools.partial(B.Pacer, clock=late))
+    _, h = train(profile="smoke", minutes=0.25, model=Small224(), out=tmp_path, progress=False)
+    out = capsys.readouterr().out
+    plan = h.config["budget"]
+    assert plan["steps"] > h.config["train_images"] // h.config["batch_size"]  # planned for more than one epoch
+    (replan,) = plan["replans"]
+    assert replan["steps"] == replan["at_step"] == h.config["max_steps"] == h.epochs[-1]["steps"]
+    # 640 images in steps of 32: the first look comes at an epoch's end
+    assert h.config["epochs"] == len(h.epochs) == replan["steps"] // 20
+    assert f"re-planned at step {replan['at_step']}: " in out and "re-planned 1 time as it ran" in out
+    _, again = train(profile="smoke", model=Small224(), out=tmp_path, resume=True, progress=False)
+    assert again.config == h.config and again.epochs == h.epochs  # the re-planned run is complete
 
 
 def test_a_profile_scales_the_recipes_rate_unless_a_rate_is_given(monkeypatch):

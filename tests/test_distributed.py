@@ -67,3 +67,37 @@ def test_two_processes_under_torchrun_train_the_same_weights_as_one(tmp_path):
     assert h2["train_loss"] == pytest.approx(h1["train_loss"], rel=1e-5)
     assert (h2["test_acc"], h2["val_acc"]) == (h1["test_acc"], h1["val_acc"])  # sharded evaluation, summed
     assert sorted(p.name for p in (tmp_path / "two").iterdir()) == ["checkpoint.pt", "history.json"]
+
+
+def _replan_on_rank(rank: int, init_file: str, results) -> None:
+    """One of two processes re-planning a 40-step run: rank 1 is slower and further behind its deadline."""
+    import torch.distributed as dist
+
+    from alexnet_lib import budget as B
+
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=2)
+    try:
+        speeds = B.Speeds(seconds_per_step=1.0, eval_images_per_s=100.0)
+        plan = B.plan_budget(1, speeds, steps_per_epoch=10, batch_size=8, train_images=80, eval_images_per_epoch=200)
+        now = (20.0, 30.0)[rank]
+        pacer = B.Pacer(plan, deadline=60.0, device=torch.device("cpu"), clock=lambda: now)
+        results.put((rank, pacer.revise(10, train_seconds=(20.0, 25.0)[rank])))
+    finally:
+        dist.destroy_process_group()
+
+
+def test_processes_under_torchrun_replan_alike_for_the_slowest_and_latest(tmp_path):
+    import torch.multiprocessing as mp
+
+    from alexnet_lib import budget as B
+
+    ctx = mp.get_context("spawn")
+    results = ctx.SimpleQueue()
+    mp.spawn(_replan_on_rank, args=(str(tmp_path / "init"), results), nprocs=2)
+    steps = dict(results.get() for _ in range(2))
+    # Alone, the slowest and latest process (2.5 s per step, 30 s left; an epoch's end 200 / 40 + 3 * 2.5 =
+    # 12.5 s) plans 2 more steps (5 s) and the ends of epochs 1 and 2 (25 s): 12 steps.
+    plan = B.plan_budget(1, B.Speeds(1.0, 100.0), steps_per_epoch=10, batch_size=8, train_images=80,
+                         eval_images_per_epoch=200)
+    alone = B.Pacer(plan, deadline=60.0, device=torch.device("cpu"), clock=lambda: 30.0).revise(10, 25.0)
+    assert steps == {0: alone, 1: alone} and alone == 12
