@@ -5,7 +5,7 @@ import io
 import json
 import math
 import os
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
@@ -376,3 +376,19 @@ def test_the_reference_training_run_agrees_with_the_recipe_model_and_clock():
         assert e["images_per_s"] == pytest.approx(c["train_images"] / e["train_seconds"], rel=1e-9)
         assert e["seconds"] >= e["train_seconds"] and 0.1 < e["test_acc"] <= 1
     assert h.final_test_acc >= 0.90  # what the book's text claims for this run
+
+
+@pytest.mark.parametrize("name", ["cpu_minutes30_fp32", "cpu_minutes30_fp32_seed1"])
+def test_the_budgeted_records_ran_their_replanned_steps_within_ten_percent_of_the_budget(name):
+    h = R.History.from_dict(R.load_record(name), name)
+    c, plan = h.config, h.config["budget"]
+    assert (c["profile"], c["batch_size"], plan["minutes"], c["precision"]) == ("cpu", 64, 30, "fp32")
+    looks = plan["replans"]
+    assert looks and [r["at_step"] for r in looks] == sorted({r["at_step"] for r in looks})
+    last = looks[-1]["steps"]
+    assert c["max_steps"] == last == h.epochs[-1]["steps"]
+    # The last step's rate follows the plan in force when it ran: the last re-plan made before it.
+    in_force = [plan["steps"]] + [r["steps"] for r in looks if r["at_step"] <= last - 1]
+    recipe = replace(RECIPES[c["recipe"]], lr=c["recipe_settings"]["lr"])
+    assert h.epochs[-1]["lr"] == pytest.approx(lr_at(recipe, last - 1, in_force[-1]), rel=1e-12)
+    assert abs(h.provenance["wall_seconds"] / (plan["minutes"] * 60) - 1) <= 0.10  # what the book says of them
