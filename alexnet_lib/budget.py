@@ -116,8 +116,8 @@ class Plan:
     @property
     def eval_seconds(self) -> float:
         """Predicted seconds of each epoch's end: its evaluations, checkpoint and slower restart."""
-        return self.epochs * (self.eval_images_per_epoch / self.eval_images_per_s
-                              + EPOCH_END_STEPS * self.seconds_per_step)
+        return self.epochs * _epoch_end_seconds(self.eval_images_per_epoch,
+                                                Speeds(self.seconds_per_step, self.eval_images_per_s))
 
     @property
     def predicted_seconds(self) -> float:

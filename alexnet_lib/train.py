@@ -154,6 +154,9 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
     if pacer is not None:
         if max_steps is not None:
             raise ValueError("give max_steps (a fixed length) or pacer (a budget that sets it), not both")
+        if pacer.plan.steps_per_epoch != steps_per_epoch:
+            raise ValueError(f"the pacer's plan has {pacer.plan.steps_per_epoch} steps per epoch but train_loader "
+                             f"{steps_per_epoch}: plan for this loader (alexnet_lib.budget.plan_budget)")
         max_steps = pacer.steps
     total_steps = steps_per_epoch * epochs
     if max_steps is not None:
@@ -418,12 +421,12 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
     if resume and ckpt is not None and ckpt.exists():
         # Only the settings are wanted here (fit reads the weights): mapped, the 375 MB are not read twice.
         saved = load_checkpoint(ckpt, mmap=True).get("history", {}).get("config", {})
-    plan, max_steps, pacer = None, None, None
+    resumed_plan, max_steps, pacer = None, None, None
     if saved is not None and "budget" in saved:  # a resumed run keeps the plan it had, re-planned as it went
         if minutes is not None and minutes != saved["budget"]["minutes"]:
             raise ValueError(f"{ckpt} was planned for {saved['budget']['minutes']:g} minutes; resume it without "
                              f"--minutes (it keeps its plan), or start a new run with --overwrite")
-        plan, max_steps, n_epochs = saved["budget"], saved["max_steps"], saved["epochs"]
+        resumed_plan, max_steps, n_epochs = saved["budget"], saved["max_steps"], saved["epochs"]
         if verbose:
             print(f"resuming the planned run: {max_steps} steps over {n_epochs} epoch(s)")
     elif saved is not None and budget is not None:
@@ -439,14 +442,14 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
         pacer = Pacer(made, deadline=t_start + budget * 60, device=device, say=tqdm.write if verbose else None)
         if verbose:
             print(made.text())
-    if plan is None and pacer is None and verbose:
+    if resumed_plan is None and pacer is None and verbose:
         print(f"{n_epochs} epoch(s)")
     history = fit(model, splits.train, splits.test, epochs=n_epochs, recipe=rec, device=device, fast=fast,
                   seed=seed, checkpoint=ckpt, resume=resume, overwrite=overwrite, profile=prof.name,
                   progress=progress, evaluate_on={"val": splits.val} if splits.val is not None else None,
                   max_steps=max_steps, precision=precision, pacer=pacer,
                   extra_config={"model": model_name, **({"dropout": dropout} if model_name == "alexnet_d2l" else {}),
-                                **({"budget": plan} if plan is not None else {})})
+                                **({"budget": resumed_plan} if resumed_plan is not None else {})})
     # This process's wall time: after a resume, the time of the part it ran.
     history.provenance["wall_seconds"] = time.perf_counter() - t_start
     if out_dir is not None and main:

@@ -9,7 +9,7 @@ from torch import nn
 
 from alexnet_lib import budget as B
 from alexnet_lib.recipes import get_recipe
-from alexnet_lib.train import train
+from alexnet_lib.train import fit, train
 from tests.test_train import loaders, same_weights, tiny_net
 
 SPEEDS = B.Speeds(seconds_per_step=1.0, eval_images_per_s=100.0)
@@ -69,6 +69,10 @@ def test_a_pacer_replans_the_rest_of_the_run_from_the_speed_its_steps_had():
     assert said[-1].startswith("re-planned at step 10: 2.00 s per step since step 0, 0.7 min left: 20 steps in all "
                                "(was 40), predicted end ")
     assert not pacer.due(11) and pacer.due(12)  # the next look: a tenth of the new plan later
+    with pytest.raises(ValueError, match="the pacer's plan has 10 steps per epoch but train_loader 4: plan for"):
+        fit(tiny_net(), *loaders(), pacer=pacer)
+    with pytest.raises(ValueError, match=r"give max_steps \(a fixed length\) or pacer"):
+        fit(tiny_net(), *loaders(), pacer=pacer, max_steps=3)
     # Then 5 steps at 1 s again, after epoch 1's end took 10 s: 25 s left = 15 steps and the ends of epochs 2 and 3.
     clock.now = 35.0
     assert pacer.revise(15, train_seconds=25.0) == 30
