@@ -7,3 +7,12 @@ Without this, a maintainer's `python -m pytest` on a laptop would let the traini
 import os
 
 os.environ.setdefault("ALEXNET_PROFILE", "smoke")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every chapter notebook run through nbval is slow: the fast lane (`-m "not slow"`) leaves them out."""
+    import pytest
+
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.slow)

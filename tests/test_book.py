@@ -7,6 +7,8 @@ import pytest
 from alexnet_lib import REPOSITORY_URL
 from tests.chapters import CHAPTERS, ROOT
 
+pytestmark = pytest.mark.slow  # the fast lane (-m "not slow") leaves it out
+
 
 # The `html` fixture (the built book, built once per session) is in tests/conftest.py.
 

@@ -28,7 +28,7 @@ from tests.chapters import CHAPTERS, ROOT
 
 # Every test here needs the browser: start it first, so that without one they skip (or, under CI, fail)
 # at once instead of after a book build.
-pytestmark = pytest.mark.usefixtures("browser")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("browser")]
 
 SCREENSHOTS = Path(os.environ.get("ALEXNET_SCREENSHOTS", ROOT / "_build" / "screenshots"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -105,6 +105,7 @@ class Small224(nn.Module):
         return self.net(x)
 
 
+@pytest.mark.slow
 def test_train_with_minutes_trains_exactly_the_planned_steps_and_resume_keeps_the_plan(tmp_path, capsys):
     model, h = train(profile="smoke", minutes=0.25, model=Small224(), out=tmp_path, progress=False)
     out = capsys.readouterr().out

@@ -107,6 +107,7 @@ def test_tested_set_is_within_the_bounds():
 # ----------------------------------------------------------------------------- what the Colab setup cell installs
 
 
+@pytest.mark.slow
 def test_the_built_package_has_every_module(tmp_path):
     """Colab installs a wheel built from the repository, not an editable checkout: every module must be in it."""
     setuptools = pytest.importorskip("setuptools", reason="building the wheel needs setuptools")
@@ -322,6 +323,34 @@ print(json.dumps(report))
 '''
 
 
+@pytest.mark.slow
+def test_colab_stack_has_everything_it_requires(colab_widget_stack):
+    """Installed --no-deps, the stack must still find every package it requires, in itself or in this environment.
+
+    A fresh environment lacks what the machine's own Python may have had by hand (IPython 7.34 needs
+    `decorator`, which IPython 9 no longer does): name it here rather than crash inside the driver.
+    """
+    from importlib import metadata
+
+    stack = {canonicalize_name(d.metadata["Name"]): d for d in metadata.distributions(path=[str(colab_widget_stack)])}
+    assert set(STACK) <= set(stack), f"the stack folder lacks {sorted(set(STACK) - set(stack))}"
+    env = {canonicalize_name(d.metadata["Name"]): d for d in metadata.distributions()}
+    unmet = []
+    for name, dist in sorted(stack.items()):
+        for text in dist.requires or []:
+            req = Requirement(text)
+            if req.marker is not None and not req.marker.evaluate({"extra": ""}):
+                continue
+            have = stack.get(canonicalize_name(req.name)) or env.get(canonicalize_name(req.name))
+            if have is None:
+                unmet.append(f"{name} {dist.version} requires {req}, which neither the stack nor this environment has")
+            elif not req.specifier.contains(have.version, prereleases=True):
+                unmet.append(f"{name} {dist.version} requires {req}, but {req.name} {have.version} is what it would load")
+    assert not unmet, ("\n".join(unmet) + f"\nAdd each to 'widget_stack' in {SNAPSHOT_FILE.name} with the version "
+                       "Colab ships (its pip freeze), or pin it in requirements.txt if Colab's environment has it too")
+
+
+@pytest.mark.slow
 def test_explorers_work_with_colabs_ipywidgets(colab_widget_stack):
     env = dict(os.environ, MPLBACKEND="Agg")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(colab_widget_stack), str(ROOT), env.get("PYTHONPATH")) if p)

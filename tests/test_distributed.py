@@ -47,6 +47,7 @@ def _train(args, torchrun):
     return proc.stdout
 
 
+@pytest.mark.slow
 def test_two_processes_under_torchrun_train_the_same_weights_as_one(tmp_path):
     """torchrun with 2 CPU processes (gloo) against one process with the same global batch, in fp32."""
     common = ["--profile", "smoke", "--images", "64", "--epochs", "1", "--dropout", "0", "--recipe", "d2l",
@@ -86,6 +87,7 @@ def _replan_on_rank(rank: int, init_file: str, results) -> None:
         dist.destroy_process_group()
 
 
+@pytest.mark.slow
 def test_processes_under_torchrun_replan_alike_for_the_slowest_and_latest(tmp_path):
     import torch.multiprocessing as mp
 

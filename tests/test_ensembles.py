@@ -97,6 +97,7 @@ def test_probabilities_survive_their_compact_storage():
 # ----------------------------------------------------------------------------- a run, end to end
 
 
+@pytest.mark.slow
 def test_a_live_run_through_the_command_line_beats_chance(tmp_path, capsys):
     from alexnet_lib.__main__ import main
 

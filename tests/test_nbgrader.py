@@ -20,6 +20,8 @@ import pytest
 from alexnet_lib.student import BEGIN, END, NBGRADER
 from tests.chapters import CHAPTERS, ROOT
 
+pytestmark = pytest.mark.slow  # the fast lane (-m "not slow") leaves it out
+
 #: The chapter the round is played with: the quickest to execute.
 QUICK = "output_size"
 #: Wrong answers for the quick chapter's exercises, by grade_id; the first exercise is answered right.

@@ -83,6 +83,7 @@ def test_execute_refuses_what_is_not_a_notebook_before_starting_a_kernel(tmp_pat
     assert (tmp_path / "bad.ipynb").read_text() == "{"  # left as it was
 
 
+@pytest.mark.slow
 def test_execute_draws_inline_despite_agg_and_runs_the_smoke_profile(tmp_path, monkeypatch):
     nbformat = pytest.importorskip("nbformat")
     pytest.importorskip("nbclient")
