@@ -11,18 +11,20 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-#: The experiments `record` can re-make, each into data/runs/<name>.json.
-EXPERIMENTS = ("relu_tanh", "dropout", "recipes", "lrn", "pooling", "augmentation", "ensembles")
+from .engine.precision import PRECISIONS
+from .engine.profiles import PROFILES
+from .engine.recipes import RECIPES
+from .experiments import EXPERIMENTS
 
 
 def _train(args: argparse.Namespace) -> int:
     from . import distributed
-    from .train import train
+    from .engine.run import train
 
     out = Path(args.out) if args.out else Path("runs-local") / f"{args.profile or 'auto'}-{args.recipe}"
     try:
         train(profile=args.profile, recipe=args.recipe, epochs=args.epochs, out=out, device=args.device,
-              resume=args.resume, overwrite=args.overwrite, fast=not args.no_fast, seed=args.seed, lr=args.lr,
+              resume=args.resume, overwrite=args.overwrite, seed=args.seed, lr=args.lr,
               progress=not args.no_progress, minutes=args.minutes, images=args.images, dropout=args.dropout,
               precision=args.precision)
         if distributed.is_main():
@@ -33,7 +35,7 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _data(args: argparse.Namespace) -> int:
-    from .data import describe_data, load_fashion_mnist
+    from .data.fashion_mnist import describe_data, load_fashion_mnist
 
     load_fashion_mnist(root=args.root, download=not args.no_fetch)
     print(describe_data(args.root))
@@ -41,7 +43,7 @@ def _data(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from .bench import run_benchmark
+    from .experiments.bench import run_benchmark
 
     result = run_benchmark(images=args.images, batch_size=args.batch_size, workers=args.workers,
                            device=args.device)
@@ -52,8 +54,8 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _analyse(args: argparse.Namespace) -> int:
-    from .analysis import analyse, model_from_checkpoint, save_analysis
-    from .records import History
+    from .engine.records import History
+    from .toolkits.analysis import analyse, model_from_checkpoint, save_analysis
 
     run = Path(args.run)
     if not run.is_dir():
@@ -67,7 +69,7 @@ def _analyse(args: argparse.Namespace) -> int:
 def _record(args: argparse.Namespace) -> int:
     import importlib
 
-    from .records import RUNS_DIR
+    from .engine.records import RUNS_DIR
 
     module = importlib.import_module(f".experiments.{args.experiment}", __package__)
     suffix = "" if args.scale == "cpu" else f"_{args.scale}"
@@ -78,7 +80,7 @@ def _record(args: argparse.Namespace) -> int:
 
 
 def _execute(args: argparse.Namespace) -> int:
-    from .notebooks import execute
+    from .book.notebooks import execute
 
     for nb in args.notebooks:
         print(f"executing {nb} ...", flush=True)
@@ -87,7 +89,7 @@ def _execute(args: argparse.Namespace) -> int:
 
 
 def _student(args: argparse.Namespace) -> int:
-    from .student import make_student_notebooks
+    from .book.student import make_student_notebooks
 
     for path in make_student_notebooks(args.notebooks, args.out):
         print(f"wrote {path}")
@@ -100,15 +102,16 @@ def _parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("train", help="train alexnet_d2l on Fashion-MNIST at 224x224 "
                                      "(data-parallel under torchrun --nproc_per_node=N -m alexnet_lib train ...)")
-    t.add_argument("--profile", choices=["smoke", "cpu", "full"], help="default: $ALEXNET_PROFILE, else by device")
-    t.add_argument("--recipe", default="fast", choices=["fast", "paper", "d2l"])
+    t.add_argument("--profile", choices=list(PROFILES), help="default: $ALEXNET_PROFILE, else by device")
+    t.add_argument("--recipe", default="fast", choices=list(RECIPES))
     t.add_argument("--epochs", type=int, help="default: the profile's")
     t.add_argument("--minutes", type=float,
                    help="a time budget instead of epochs: measure this machine, then train as much as fits")
     t.add_argument("--images", type=int, help="train on a class-balanced subset of this many images")
     t.add_argument("--dropout", type=float, help="the classifier's dropout probability (default 0.5)")
-    t.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"], default="auto",
-                   help="force a numeric precision (default: the device's best; fp16 uses loss scaling)")
+    t.add_argument("--precision", choices=PRECISIONS, default="auto",
+                   help="force a numeric precision (default: the device's best; fp32 is plain fp32, no autocast or "
+                        "channels_last; fp16 uses loss scaling)")
     t.add_argument("--lr", type=float,
                    help="default: the recipe's, scaled to the profile's batch (printed with the settings)")
     t.add_argument("--out", help="folder for history.json and checkpoint.pt (default runs-local/PROFILE-RECIPE)")
@@ -116,7 +119,6 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--overwrite", action="store_true", help="replace a run that OUT already holds")
     t.add_argument("--device", help="cpu, cuda, mps (default: the fastest present)")
     t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--no-fast", action="store_true", help="plain fp32, no autocast or channels_last")
     t.add_argument("--no-progress", action="store_true")
     t.set_defaults(func=_train)
 
@@ -125,7 +127,7 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--no-fetch", action="store_true", help="only look, never download")
     d.set_defaults(func=_data)
 
-    b = sub.add_parser("bench", help="images/s of d2l's training loop against alexnet_lib.train.fit")
+    b = sub.add_parser("bench", help="images/s of d2l's training loop against alexnet_lib.engine.loop.fit")
     b.add_argument("--images", type=int, default=768)
     b.add_argument("--batch-size", type=int, default=128)
     b.add_argument("--workers", type=int, default=4, help="DataLoader workers for d2l's way (d2l uses 4)")
@@ -149,7 +151,7 @@ def _parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("execute", help="re-execute chapter notebooks for the book: inline figures, widget state")
     e.add_argument("notebooks", nargs="+", help="e.g. chapters/*.ipynb")
-    e.add_argument("--profile", default="smoke", choices=["smoke", "cpu", "full"],
+    e.add_argument("--profile", default="smoke", choices=list(PROFILES),
                    help="the training profile the chapters run (default: smoke, as CI and nbval)")
     e.set_defaults(func=_execute)
 
@@ -164,7 +166,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Parse the command line and run one subcommand; errors are one line on stderr and exit code 2."""
     args = _parser().parse_args(argv)
-    from .train import NonFiniteLossError
+    from .engine.loop import NonFiniteLossError
 
     try:
         return args.func(args)

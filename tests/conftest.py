@@ -1,4 +1,4 @@
-"""Fixtures shared by the tests of the built book (tests/test_book.py and tests/test_browser.py)."""
+"""Fixtures shared by the tests of the built book (tests/book/test_book.py and tests/book/test_browser.py)."""
 
 import os
 import subprocess

@@ -6,9 +6,9 @@ import sys
 import pytest
 import torch
 
+from alexnet_lib.data.loader import DeviceLoader
 from alexnet_lib.distributed import Shard, current_shard, is_main, sum_across
-from alexnet_lib.loader import DeviceLoader
-from tests.test_train import synthetic
+from tests.nets import synthetic
 
 
 def test_shard_checks_its_rank_and_world():
@@ -74,7 +74,7 @@ def _replan_on_rank(rank: int, init_file: str, results) -> None:
     """One of two processes re-planning a 40-step run: rank 1 is slower and further behind its deadline."""
     import torch.distributed as dist
 
-    from alexnet_lib import budget as B
+    from alexnet_lib.engine import budget as B
 
     dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=2)
     try:
@@ -91,7 +91,7 @@ def _replan_on_rank(rank: int, init_file: str, results) -> None:
 def test_processes_under_torchrun_replan_alike_for_the_slowest_and_latest(tmp_path):
     import torch.multiprocessing as mp
 
-    from alexnet_lib import budget as B
+    from alexnet_lib.engine import budget as B
 
     ctx = mp.get_context("spawn")
     results = ctx.SimpleQueue()

@@ -30,9 +30,13 @@ from hypothesis import strategies as st
 from torch import nn
 from torch.nn import functional as F
 
-from alexnet_lib import activations, analysis, layers, lrn, model, records, shapes, stats, widgets
 from alexnet_lib import exercises as X
-from alexnet_lib.student import student_version
+from alexnet_lib.book import explorers as widgets
+from alexnet_lib.book.student import student_version
+from alexnet_lib.engine import records
+from alexnet_lib.experiments import stats
+from alexnet_lib.net import activations, layers, model, shapes
+from alexnet_lib.toolkits import analysis, lrn
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -541,9 +545,9 @@ def test_layer_table_refuses_an_input_the_model_cannot_take():
 
 def test_second_review_refusals():
     """Found reading the change once more: each of these used to end in a raw traceback."""
-    from alexnet_lib import analysis as A
-    from alexnet_lib.loader import DeviceLoader
-    from alexnet_lib.train import evaluate, fit
+    from alexnet_lib.data.loader import DeviceLoader
+    from alexnet_lib.engine.loop import evaluate, fit
+    from alexnet_lib.toolkits import analysis as A
 
     net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 10))
     loader = DeviceLoader(torch.zeros(4, 2, 2, dtype=torch.uint8), torch.zeros(4, dtype=torch.long), size=2)

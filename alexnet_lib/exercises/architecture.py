@@ -8,8 +8,8 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
-from ..architecture import design_report, towers_forward
-from ..model import AlexNetConfig
+from ..net.model import AlexNetConfig
+from ..toolkits.architecture import design_report, towers_forward
 from ._common import Wrong, checker, describe, exactly, run_cases, show
 
 #: The budget of the design exercise, and the input it must take: one Fashion-MNIST image at its own 28×28.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..augment import distinct_patches, five_patch_corners, greyscale_shift_std
-from ..data import STD
+from ..data.augment import distinct_patches, five_patch_corners, greyscale_shift_std
+from ..data.fashion_mnist import STD
 from ._common import Wrong, checker, exactly, judge_answer, near, show, whole_number
 
 #: The sizes of the patch-count prediction: the CPU experiments' 71-pixel network and its resized side.

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from functools import lru_cache
-
 from typing import Any, Callable
 
 import torch
 
-from .. import dropout_rules
+from ..toolkits import dropout_rules
 from ._common import Wrong, checker, first_mismatch, judge_answer, one_of, run_cases, show, subset_of, tensor_like
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Callable
 
-from ..lenet import c1_padding_for, conv1_stride_growth, fc_parameters
+from ..toolkits.lenet import c1_padding_for, conv1_stride_growth, fc_parameters
 from ._common import Wrong, checker, exactly, judge_answer, number, run_cases, show
 
 #: How far a predicted growth factor may be from the truth, as a factor either way.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
-from ..lrn import lrn_profile, strongest_channel
+from ..toolkits.lrn import lrn_profile, strongest_channel
 from ._common import Wrong, checker, judge_answer, near, numbers_of, run_cases, too, whole_number
 
 # (profile, n, alpha, beta, k): the paper's values, edges, an isolated peak, a wide window, k=1 and beta=1.

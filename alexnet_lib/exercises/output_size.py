@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from functools import lru_cache
-
 from typing import Any, Callable
 
 import torch
 from torch import nn
 
-from ..architecture import input_widths_for
-from ..model import AlexNetConfig, alexnet_d2l, alexnet_paper
-from ..shapes import conv_remainder
+from ..net.model import AlexNetConfig, alexnet_d2l, alexnet_paper
+from ..net.shapes import conv_remainder
+from ..toolkits.architecture import input_widths_for
 from ._common import Wrong, checker, judge_answer, near, number, numbers_of, run_cases, show, whole_number
+
 
 def _width_pair(got: Any) -> tuple[int, int]:
     """Two whole numbers (first, last) from a tuple, list or 1-D tensor, else Wrong."""

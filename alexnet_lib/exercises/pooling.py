@@ -7,8 +7,8 @@ from typing import Any, Callable
 import torch
 import torch.nn.functional as F
 
-from ..model import AlexNetConfig
-from ..pooling import pool_coverage, receptive_fields, unread_widths
+from ..net.model import AlexNetConfig
+from ..toolkits.pooling import pool_coverage, receptive_fields, unread_widths
 from ._common import Wrong, checker, exactly, judge_answer, number, numbers_of, run_cases, show, too, whole_number
 
 

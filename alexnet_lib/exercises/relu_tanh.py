@@ -7,8 +7,19 @@ from typing import Any, Callable
 
 import torch
 
-from .. import activations
-from ._common import Wrong, checker, exactly, first_mismatch, judge_answer, number, run_cases, show, subset_of, tensor_like
+from ..net import activations
+from ._common import (
+    Wrong,
+    checker,
+    exactly,
+    first_mismatch,
+    judge_answer,
+    number,
+    run_cases,
+    show,
+    subset_of,
+    tensor_like,
+)
 
 
 def _probe() -> torch.Tensor:

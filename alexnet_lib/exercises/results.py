@@ -8,8 +8,8 @@ from typing import Any, Callable
 
 import torch
 
-from ..depth import removal
-from ..metrics import average_probabilities, top_k_accuracy
+from ..engine.metrics import average_probabilities, top_k_accuracy
+from ..toolkits.depth import removal
 from ._common import Wrong, checker, first_mismatch, judge_answer, number, run_cases, show, too
 
 # ----------------------------------------------------------------------------- top-k accuracy

@@ -6,9 +6,9 @@ from typing import Any, Callable
 
 import torch
 
-from .. import sgd_rules
-from ..metrics import accuracy, per_class_accuracy
-from ..recipes import Recipe, lr_at
+from ..engine.metrics import accuracy, per_class_accuracy
+from ..engine.recipes import Recipe, lr_at
+from ..toolkits import sgd_rules
 from ._common import Wrong, checker, judge_answer, near, run_cases, show
 
 
@@ -75,4 +75,5 @@ def check_warmup_cosine(fn: Callable[[int, int, float, float], Any]) -> bool:
              for total, peak, warmup in ((100, 0.03, 0.15), (750, 0.05, 0.1), (40, 0.01, 0.5))
              for step in sorted({0, 1, int(warmup * total) - 1, int(warmup * total), total // 2, total - 1}))
     return run_cases(fn, "check_warmup_cosine(lr_schedule)", cases,
-                     "your schedule matches the `fast` recipe's (alexnet_lib.recipes.lr_at) at every checked step")
+                     "your schedule matches the `fast` recipe's (alexnet_lib.engine.recipes.lr_at) at every "
+                     "checked step")

@@ -1,9 +1,9 @@
 """The chapters' recorded experiments: one runner, one record schema, one loader, one `out=`.
 
 Every experiment is an `runner.Experiment` (arms, a recipe, the paper's claims, a live, a CPU and a GPU
-scale) run by `runner.run_experiment` through `alexnet_lib.train.fit`: each arm's learning rate is chosen
+scale) run by `runner.run_experiment` through `alexnet_lib.engine.loop.fit`: each arm's learning rate is chosen
 on a validation split carved from the training set, seeds are paired across arms, and `runner.findings`
-turns a record into one verdict per claim (see `alexnet_lib.stats`). `load(name)` reads a committed
+turns a record into one verdict per claim (see `alexnet_lib.experiments.stats`). `load(name)` reads a committed
 record from `data/runs/` (fetched from the repository when the package is installed alone).
 
 - `relu_tanh`: the paper's Figure 1 (ReLU against tanh, default and saturating init, steps to an error);
@@ -13,9 +13,13 @@ record from `data/runs/` (fetched from the repository when the package is instal
 - `recipes`: the `fast` recipe with one part removed at a time;
 - `augmentation`: random patches and mirrors against none on a small training set, ten test patches against one;
 - `ensembles`: groups of small AlexNets whose softmax outputs are averaged, against their members
-  (not a runner `Experiment`: the same learning-rate rule and record schema, groups in place of arms).
+  (not a runner `Experiment`: it chooses its rate with the runner's `select_rate` and writes the same
+  record schema, with groups in place of arms).
 """
 
 from .schema import SCHEMA, load, make_record, save, validate, where_text
 
-__all__ = ["SCHEMA", "load", "make_record", "save", "validate", "where_text"]
+#: The experiments `python -m alexnet_lib record NAME` re-makes, each a module here writing data/runs/NAME.json.
+EXPERIMENTS = ("relu_tanh", "dropout", "recipes", "lrn", "pooling", "augmentation", "ensembles")
+
+__all__ = ["EXPERIMENTS", "SCHEMA", "load", "make_record", "save", "validate", "where_text"]

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from torch import nn
 
-from ..augment import evaluate_ten_patches
-from ..loader import DeviceLoader
-from ..recipes import RECIPES
+from ..data.loader import DeviceLoader
+from ..engine.loop import evaluate_ten_patches
+from ..engine.recipes import RECIPES
 from .runner import Arm, Claim, Experiment, Scale
 from .sizes import CPU_SIZE, GPU_SIZE
 
@@ -23,7 +23,7 @@ PATCHES, NONE = "patches + flips", "no augmentation"
 
 def ten_patch_accuracy(model: nn.Module, test: DeviceLoader) -> dict[str, float]:
     """The test accuracy of the softmax averaged over the ten patches of section 4.1 (fp32, as the runs)."""
-    return {"ten_patch_acc": evaluate_ten_patches(model, test, fast=False).accuracy}
+    return {"ten_patch_acc": evaluate_ten_patches(model, test, precision="fp32").accuracy}
 
 
 EXPERIMENT = Experiment(
@@ -42,7 +42,7 @@ EXPERIMENT = Experiment(
             Claim("ten test patches against the centre patch (the augmented network)", PATCHES, PATCHES,
                   "ten_patch_acc", metric_b="test_acc",
                   source="section 4.1: predictions averaged over ten patches at test time (no figure for one patch)")),
-    fast=False,
+    precision="fp32",
     extra=ten_patch_accuracy,
     extra_metrics=("ten_patch_acc",),
     scales={

@@ -7,7 +7,7 @@ each arm's learning rate is chosen on the validation split. The recipe is consta
 and weight decay, as the paper's, so the schedule does not decide when a run converges.
 """
 
-from ..recipes import Recipe
+from ..engine.recipes import Recipe
 from .runner import Arm, Claim, Experiment, Scale, Target
 from .sizes import CPU_SIZE, GPU_SIZE
 
@@ -32,7 +32,7 @@ EXPERIMENT = Experiment(
                   "no dropout", EARLY_LEVEL, "ratio", PAPER_SLOWDOWN, "section 4.2 (at a level short of convergence)"),
             Claim("dropout's gain in test accuracy", "dropout p=0.5", "no dropout", "test_acc", "difference", None,
                   "section 4.2: no figure, 'substantial overfitting' without it")),
-    fast=False,
+    precision="fp32",
     scales={
         "live": Scale("live", CPU_SIZE, 256, 256, 256, 3, 32, (0,), (0.01,), curve_images=256, log_every=4),
         "cpu": Scale("cpu", CPU_SIZE, 500, 1000, 2000, 20, 50, (0, 1, 2), (0.02, 0.05), curve_images=500,

@@ -2,18 +2,20 @@
 
 The paper's five CNNs reach a top-1 error of 38.1% on the ILSVRC-2012 validation set where one reaches 40.7%
 (Table 2). Here every member is the small-input AlexNet of the other experiments (71x71 Fashion-MNIST,
-`fast` recipe in fp32), trained with `alexnet_lib.train.fit` on one fixed, class-balanced training subset.
+`fast` recipe in fp32), trained with `alexnet_lib.engine.loop.fit` on one fixed, class-balanced training subset.
 Members differ only in their seed, which sets their initial weights, their dropout masks and the order
-in which they see the images. The learning rate is chosen once, by the runner's rule: the first member
-is trained at every rate of the scale's grid and the one with the best accuracy on a validation split
-carved from the training set wins (never the test set); every other member trains at that rate.
+in which they see the images. The learning rate is chosen once, by the runner's rule
+(`runner.select_rate`): the first member is trained at every rate of the scale's grid and the one with
+the best accuracy on a validation split carved from the training set wins (never the test set); every
+other member trains at that rate. The members are not runner arms: they share one training subset (an
+arm's subset follows its seed) and each keeps its test probabilities, from which every ensemble is made.
 
 Members are grouped: each scale seed is a *group* of `members` networks, and groups are independent.
 Per group the record keeps every member's test-set probabilities (float16, compressed), so every number
 below can be recomputed from the record: each member's top-k accuracy, and for ensemble sizes 1 ... k the
 top-k accuracy of the averaged probabilities, averaged over every subset of members of that size. The claim
 compares, per group, the full ensemble's top-1 accuracy with the mean of its members' top-1 accuracies;
-the groups give the paired values of a t-interval (`alexnet_lib.stats`).
+the groups give the paired values of a t-interval (`alexnet_lib.experiments.stats`).
 """
 
 from __future__ import annotations
@@ -32,17 +34,17 @@ import torch
 from torch import nn
 
 from .._checks import check_choice, check_int
-from ..devices import choose_precision, parse_device
-from ..loader import DeviceLoader, Splits, fashion_mnist_splits
-from ..metrics import top_k_accuracy, top_k_hits
-from ..paper_results import ensemble_gain
-from ..recipes import RECIPES, Recipe
-from ..stats import Interval, paired_differences, t_interval, verdict, verdict_line
+from ..data.loader import DeviceLoader, Splits, fashion_mnist_splits
+from ..engine.loop import NonFiniteLossError, evaluate, fit
+from ..engine.metrics import top_k_accuracy, top_k_hits
+from ..engine.precision import choose_precision
+from ..engine.recipes import RECIPES, Recipe
 from ..tables import Table
-from ..train import NonFiniteLossError, evaluate, fit
-from .runner import BUILDERS, Scale
+from ..toolkits.paper_results import ensemble_gain
+from .runner import BUILDERS, Scale, scale_device, select_rate
 from .schema import load, make_record, save, validate, where_text
 from .sizes import alexnet_scales
+from .stats import Interval, paired_differences, t_interval, verdict, verdict_line
 
 NAME = "ensembles"
 QUESTION = ("How much does averaging the softmax outputs of k independently trained small AlexNets gain over "
@@ -51,7 +53,7 @@ MODEL = "alexnet_fashion"
 #: The pooling experiment's network: ceil-mode pooling reads every row and column, and pool3 gives 2x2 maps.
 BASE_MODEL = {"lrn": False, "pool_ceil_mode": True}
 RECIPE: Recipe = RECIPES["fast"]
-FAST = False  # fp32, as the other experiments record
+PRECISION = "fp32"  # as the other experiments record
 #: The claim: the full ensemble's top-1 accuracy minus the mean of its members', per group.
 CLAIM = "the ensemble's top-1 accuracy minus the mean of its members' top-1 accuracy, per group"
 SOURCE = "Table 2: 5 CNNs against 1 CNN, top-1 error 40.7% -> 38.1% on ILSVRC-2012 validation"
@@ -169,13 +171,13 @@ def _train_member(group: int, member: int, seed: int, lr: float, splits: Splits,
     steps = len(splits.train) * scale.epochs
     try:
         fit(model, _member_loader(splits, scale, seed), None, epochs=scale.epochs, recipe=replace(RECIPE, lr=lr),
-            device=device, fast=FAST, seed=seed, progress=False)
+            device=device, precision=PRECISION, seed=seed, progress=False)
         diverged = False
     except NonFiniteLossError:
         diverged = True
     run = {"group": group, "member": member, "seed": seed, "lr": lr, "chosen": False, "diverged": diverged,
            "steps": None if diverged else steps,
-           "val_acc": None if diverged else evaluate(model, splits.val, fast=FAST, device=device).accuracy}
+           "val_acc": None if diverged else evaluate(model, splits.val, device=device, precision=PRECISION).accuracy}
     probs = None if diverged else softmax_outputs(model, splits.test)
     run["seconds"] = time.perf_counter() - t0
     return run, probs
@@ -203,11 +205,7 @@ def run(scale: Union[str, EnsembleScale] = "cpu", out: Union[str, Path, None] = 
         raise ValueError(f"seeds={scale.groups!r} must be distinct group seeds, at least one (three for an interval)")
     if not s.lrs:
         raise ValueError("lrs is empty: give the learning rates to choose from")
-    try:
-        device = parse_device(s.device)
-    except ValueError as e:
-        raise ValueError(f"the {s.name} scale runs on {s.device!r}, which this machine cannot use ({e}); "
-                         f"record at the cpu scale (--scale cpu) here") from None
+    device = scale_device(s)
     started = time.perf_counter()
     # One training subset, one validation split, one test subset for every member of every group.
     splits = fashion_mnist_splits(batch_size=s.batch_size, size=s.size, device=device, validation=s.validation,
@@ -221,17 +219,20 @@ def run(scale: Union[str, EnsembleScale] = "cpu", out: Union[str, Path, None] = 
             print(f"group {one['group']} member {one['member']} seed {one['seed']} lr {one['lr']:<6g} "
                   f"val {one['val_acc']:.3f} {top1} ({one['seconds']:.0f} s)", flush=True)
 
-    first_group, best, best_probs = scale.groups[0], None, None
-    for lr in s.lrs:  # the course's rule: every rate on the first member, the best validation accuracy wins
-        one, probs = _train_member(first_group, 0, scale.seed(first_group, 0), lr, splits, s, device)
-        runs.append(one)
-        if not one["diverged"] and (best is None or one["val_acc"] > best["val_acc"]):
-            best, best_probs = one, probs
+    first_group, probabilities = scale.groups[0], {}
+
+    def train_at(lr: float, best: Optional[dict[str, Any]]) -> dict[str, Any]:
+        one, probabilities[lr] = _train_member(first_group, 0, scale.seed(first_group, 0), lr, splits, s, device)
         if progress and len(s.lrs) > 1:
             print(f"  lr {lr:g}: " + ("diverged" if one["diverged"] else f"val {one['val_acc']:.3f}"), flush=True)
-    if best_probs is None:
+        return one
+
+    best, tried = select_rate(s.lrs, train_at, lambda one, best: not one["diverged"] and (
+        best["diverged"] or one["val_acc"] > best["val_acc"]))
+    runs += tried
+    if best["diverged"]:
         raise ValueError(f"every learning rate of {s.lrs} diverged on the first member; try smaller ones")
-    lr = best["lr"]
+    lr, best_probs = best["lr"], probabilities[best["lr"]]
     members: dict[int, list[torch.Tensor]] = {g: [] for g in scale.groups}
     members[first_group].append(_store(best, best_probs, labels))
     say(best)
@@ -246,7 +247,7 @@ def run(scale: Union[str, EnsembleScale] = "cpu", out: Union[str, Path, None] = 
             say(one)
     ensembles = [{"group": g, "sizes": by_size(members[g], labels)} for g in scale.groups]
     settings = {"model": MODEL, "base_model": BASE_MODEL, "recipe": asdict(RECIPE), "scale": asdict(s),
-                "members": scale.members, "chosen_lr": lr, "precision": choose_precision(device, FAST).label,
+                "members": scale.members, "chosen_lr": lr, "precision": choose_precision(device, PRECISION).label,
                 "classes": list(splits.classes),
                 "claim": {"text": CLAIM, "paper": ensemble_gain("top-1 val"), "source": SOURCE},
                 "data": f"Fashion-MNIST at {s.size}x{s.size}: {splits.train.num_images:,} training images (one "

@@ -5,7 +5,7 @@ is a millionth of k: LRN divides every activation by k**beta = 1.68, a constant.
 exactly that constant; the "acting" arm raises alpha until, at initialisation, the activations make about
 a sixth of conv1's divisor on average (`ACTING_ALPHA`, checked in the tests), so normalisation really
 happens, while no output is yet past the point where it falls as its input grows
-(`alexnet_lib.lrn.falling_fraction`); at alpha = 100 the strongest 2% already are.
+(`alexnet_lib.toolkits.lrn.falling_fraction`); at alpha = 100 the strongest 2% already are.
 """
 
 from typing import Any
@@ -13,8 +13,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..lrn import lrn_activity
-from ..recipes import RECIPES
+from ..engine.recipes import RECIPES
+from ..toolkits.lrn import lrn_activity
 from .runner import Arm, Claim, Experiment
 from .sizes import alexnet_scales
 
@@ -45,6 +45,6 @@ EXPERIMENT = Experiment(
                   "LRN alpha = 0 (a constant)", "test_acc", "difference", PAPER_GAIN,
                   "section 3.3: top-1 error 1.4% lower on ImageNet"),),
     probe=probe,
-    fast=False,  # bf16 would round k + alpha * sum to k whenever the sum is small
+    precision="fp32",  # bf16 would round k + alpha * sum to k whenever the sum is small
     scales=alexnet_scales(3, 10),
 )

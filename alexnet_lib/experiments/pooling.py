@@ -4,7 +4,7 @@ Both arms pool with `ceil_mode=True`, so every row and column of every map is re
 (71, or 135 on a GPU) where both give the same map sizes and hence the same classifier.
 """
 
-from ..recipes import RECIPES
+from ..engine.recipes import RECIPES
 from .runner import Arm, Claim, Experiment
 from .sizes import alexnet_scales
 
@@ -24,6 +24,6 @@ EXPERIMENT = Experiment(
     recipe=RECIPES["fast"],
     claims=(Claim("overlapping pooling's gain in test accuracy", OVERLAPPING, NON_OVERLAPPING, "test_acc",
                   "difference", PAPER_GAIN, "section 3.4: top-1 error 0.4% lower on ImageNet"),),
-    fast=False,
+    precision="fp32",
     scales=alexnet_scales(3, 10),
 )

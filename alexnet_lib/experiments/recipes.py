@@ -5,7 +5,7 @@ high accuracy in a short budget. The paper makes no such claim, so these are the
 tested for a direction only: does the part help?
 """
 
-from ..recipes import RECIPES
+from ..engine.recipes import RECIPES
 from .runner import Arm, Claim, Experiment
 from .sizes import alexnet_scales
 
@@ -25,6 +25,6 @@ EXPERIMENT = Experiment(
                   source="this course's claim (training chapter)"),
             Claim("Kaiming init's gain in test accuracy over Xavier", "fast", "fast, Xavier init", "test_acc",
                   source="this course's claim (training chapter)")),
-    fast=False,
+    precision="fp32",
     scales=alexnet_scales(2, 5),
 )

@@ -15,8 +15,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..activations import unit_fractions
-from ..recipes import Recipe
+from ..engine.recipes import Recipe
+from ..net.activations import unit_fractions
 from .runner import Arm, Claim, Experiment, Scale, Target
 
 NAME = "relu_tanh"
@@ -50,7 +50,7 @@ EXPERIMENT = Experiment(
             Claim("ReLU's speed-up over tanh (saturating init), steps to 15% training error",
                   "tanh, saturating init", "ReLU, saturating init", LEVEL, "ratio", PAPER_SPEEDUP, _SOURCE)),
     select=LEVEL,
-    fast=False,
+    precision="fp32",
     probe=probe,
     scales={
         "live": Scale("live", 28, 4000, 500, 1000, 2, 64, (0,), (0.03,), curve_images=256, log_every=10),

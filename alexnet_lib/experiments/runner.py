@@ -26,13 +26,17 @@ import torch
 from torch import nn
 
 from .._checks import check_choice, check_int
-from ..devices import choose_precision, parse_device
-from ..loader import DeviceLoader, fashion_mnist_splits
-from ..recipes import Recipe
-from ..stats import Interval, paired_differences, ratio_interval, t_interval, verdict, verdict_line
+from ..data.augment import resize_for
+from ..data.loader import DeviceLoader, fashion_mnist_splits
+from ..device import parse_device
+from ..engine.loop import NonFiniteLossError, Step, evaluate, fit
+from ..engine.precision import choose_precision
+from ..engine.recipes import Recipe
+from ..net.activations import four_layer_net
+from ..net.model import alexnet_fashion
 from ..tables import Table
-from ..train import NonFiniteLossError, Step, evaluate, fit
-from .schema import make_record, save, validate
+from .schema import make_record, save, validate, where_text
+from .stats import Interval, paired_differences, ratio_interval, t_interval, verdict, verdict_line
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,7 @@ class Arm:
     """One arm: overrides of the experiment's model arguments and of its recipe, and its data augmentation.
 
     `augment=True` trains on section 4.1's random patches and mirror images of images resized in the
-    paper's proportion 256 : 224 (`alexnet_lib.augment.resize_for`), and evaluates on their centre patches.
+    paper's proportion 256 : 224 (`alexnet_lib.data.augment.resize_for`), and evaluates on their centre patches.
     """
 
     model: dict = field(default_factory=dict)
@@ -110,7 +114,7 @@ class Experiment:
     claims: tuple
     scales: dict  # name -> Scale
     select: Union[str, Target] = "val_acc"  # or a Target: fewest steps to it wins, and a run ends there
-    fast: bool = True  # False keeps fp32 (LRN: bf16 rounds k + alpha * sum to k)
+    precision: str = "auto"  # "fp32" where bf16 would blur the effect (LRN: it rounds k + alpha * sum to k)
     probe: Optional[Callable[[nn.Module, torch.Tensor], dict]] = None  # logged at every curve point
     base_model: dict = field(default_factory=dict)  # arguments every arm's model shares
     # More end-of-run numbers, from the trained model and the arm's test loader, named in extra_metrics.
@@ -124,16 +128,12 @@ class Experiment:
 
 
 def _four_layer_net(size: int, **kwargs: Any) -> nn.Module:
-    from ..activations import four_layer_net
-
     if size != 28:
         raise ValueError(f"four_layer_net takes 28x28 inputs, not {size}x{size}")
     return four_layer_net(**kwargs)
 
 
 def _alexnet_fashion(size: int, **kwargs: Any) -> nn.Module:
-    from ..model import alexnet_fashion
-
     return alexnet_fashion(input_size=size, **kwargs)
 
 
@@ -190,11 +190,7 @@ def run_experiment(experiment: Experiment, scale: Union[str, Scale] = "cpu", out
     """Select each arm's learning rate with the first seed, then run every other seed; the record, written to `out`."""
     if isinstance(scale, str):
         scale = experiment.scales[check_choice("scale", scale, experiment.scales)]
-    try:
-        device = parse_device(scale.device)
-    except ValueError as e:
-        raise ValueError(f"the {scale.name} scale runs on {scale.device!r}, which this machine cannot use ({e}); "
-                         f"record at the cpu scale (--scale cpu) here") from None
+    device = scale_device(scale)
     _check_experiment(experiment, scale)
     started = time.perf_counter()
     splits = {}
@@ -207,16 +203,17 @@ def run_experiment(experiment: Experiment, scale: Union[str, Scale] = "cpu", out
     chosen: dict[str, float] = {}
     first = scale.seeds[0]
     for label in experiment.arms:
-        best: Optional[dict[str, Any]] = None
-        for lr in scale.lrs:
+
+        def train_at(lr: float, best: Optional[dict[str, Any]], label: str = label) -> dict[str, Any]:
             # A speed run that has taken as many steps as the best so far cannot win: stop it there.
             cap = best["steps"] if best is not None and isinstance(experiment.select, Target) else None
             one = _one_run(experiment, label, lr, first, splits[first], scale, device, cap)
-            runs.append(one)
             if progress:
                 print(_progress_line(experiment, one), flush=True)
-            if best is None or _better(experiment.select, one, best):
-                best = one
+            return one
+
+        best, tried = select_rate(scale.lrs, train_at, lambda one, best: _better(experiment.select, one, best))
+        runs += tried
         best["chosen"] = True
         chosen[label] = best["lr"]
     for seed in scale.seeds[1:]:
@@ -230,7 +227,7 @@ def run_experiment(experiment: Experiment, scale: Union[str, Scale] = "cpu", out
                 "arms": {k: asdict(v) for k, v in experiment.arms.items()},
                 "recipe": asdict(experiment.recipe), "scale": asdict(scale),
                 "select": _target_dict(experiment.select),
-                "chosen_lr": chosen, "precision": choose_precision(device, experiment.fast).label,
+                "chosen_lr": chosen, "precision": choose_precision(device, experiment.precision).label,
                 "claims": [{**asdict(c), "metric": _target_dict(c.metric), "metric_b": _target_dict(c.metric_b)}
                            for c in experiment.claims],
                 **({"extra_metrics": list(experiment.extra_metrics)} if experiment.extra_metrics else {}),
@@ -240,6 +237,36 @@ def run_experiment(experiment: Experiment, scale: Union[str, Scale] = "cpu", out
     # As JSON has it (tuples become lists), so the returned record equals the one read back from `out`.
     settings = json.loads(json.dumps(settings))
     return save(make_record(experiment.name, experiment.question, settings, runs, device, started), out)
+
+
+def scale_device(scale: Scale) -> torch.device:
+    """The device `scale` runs on, or a ValueError that says to record at the cpu scale where it is missing."""
+    try:
+        return parse_device(scale.device)
+    except ValueError as e:
+        raise ValueError(f"the {scale.name} scale runs on {scale.device!r}, which this machine cannot use ({e}); "
+                         f"record at the cpu scale (--scale cpu) here") from None
+
+
+#: One run of an experiment, as its record keeps it.
+Run = dict[str, Any]
+
+
+def select_rate(lrs: Sequence[float], train_at: Callable[[float, Optional[Run]], Run],
+                better: Callable[[Run, Run], bool]) -> tuple[Run, list[Run]]:
+    """The course's rule for a learning rate: one run at every rate of `lrs` on the first seed; the best wins.
+
+    `train_at(lr, best so far)` trains one run; a run replaces the best when it is `better` on the validation
+    split (never the test set). Returns the winning run and every run tried, in order. Every experiment, the ensembles too, chooses this way.
+    """
+    best: Optional[Run] = None
+    tried = []
+    for lr in lrs:
+        one = train_at(lr, best)
+        tried.append(one)
+        if best is None or better(one, best):
+            best = one
+    return best, tried
 
 
 def _target_dict(t: Union[str, Target, None]) -> Any:
@@ -275,8 +302,6 @@ def arm_loaders(splits: Any, arm: Arm, size: int) -> tuple[DeviceLoader, DeviceL
     """The (train, validation, test) loaders of `arm`: with augmentation, random patches to train, centre ones to test."""
     if not arm.augment:
         return splits.train, splits.val, splits.test
-    from ..augment import resize_for
-
     side = resize_for(size)
     return (splits.train.with_settings(resize=side, augment=True), splits.val.with_settings(resize=side),
             splits.test.with_settings(resize=side))
@@ -296,7 +321,7 @@ def _one_run(experiment: Experiment, label: str, lr: float, seed: int, splits: A
 
     def point(step: int, images: int, seconds: float) -> dict[str, Any]:
         t0 = time.perf_counter()
-        ev = evaluate(model, curve_data, fast=experiment.fast, device=device)
+        ev = evaluate(model, curve_data, device=device, precision=experiment.precision)
         p = {"step": step, "epoch": images / train.num_images, "seconds": seconds - eval_seconds[0],
              "train_error": 1.0 - ev.accuracy, "train_loss": _finite(ev.loss)}
         if experiment.probe is not None:
@@ -318,14 +343,14 @@ def _one_run(experiment: Experiment, label: str, lr: float, seed: int, splits: A
     diverged = False
     try:
         # Curve points are evaluated in eval mode: they draw no random numbers and leave the run as it was.
-        fit(model, train, None, epochs=scale.epochs, recipe=recipe, device=device, fast=experiment.fast,
+        fit(model, train, None, epochs=scale.epochs, recipe=recipe, device=device, precision=experiment.precision,
             seed=seed, progress=False, on_step=on_step)
     except NonFiniteLossError:
         diverged = True
     if not diverged and (not curve or curve[-1]["step"] != last["step"]):
         point(last["step"], last["images"], last["seconds"])
-    val = evaluate(model, val_data, fast=experiment.fast, device=device)
-    test = evaluate(model, test_data, fast=experiment.fast, device=device)
+    val = evaluate(model, val_data, device=device, precision=experiment.precision)
+    test = evaluate(model, test_data, device=device, precision=experiment.precision)
     train_acc = 1.0 - curve[-1]["train_error"] if curve else None
     extra = experiment.extra(model, test_data) if experiment.extra is not None else {}
     if set(extra) != set(experiment.extra_metrics):
@@ -457,7 +482,8 @@ def finding(record: dict[str, Any], claim: Claim) -> Finding:
         if vb is None or (va is None and not isinstance(metric, Target)):
             word = "inconclusive"
             why = (f"{claim.b}, seed {seed}, never reached {metric_b}: this budget cannot tell"
-                   if isinstance(metric_b, Target) and vb is None else f"seed {seed} diverged: there is nothing to compare")
+                   if isinstance(metric_b,
+                                 Target) and vb is None else f"seed {seed} diverged: there is nothing to compare")
             return Finding(claim, (), None, word, f"{claim.text}: {word} ({why})")
         if va is None:  # `a` ran out of steps first: its true value is at least the steps it took
             va = float(a["steps"])
@@ -524,8 +550,6 @@ def findings(record: dict[str, Any]) -> list[Finding]:
 
 def report(record: dict[str, Any]) -> str:
     """Where and how the record was made, its budget, and one verdict line per claim."""
-    from .schema import where_text
-
     lines = [where_text(record), settings_text(record), ""]
     for f in findings(record):
         lines += [f.line] + ([f"   (where it is claimed: {f.claim.source})"] if f.claim.source else [])
@@ -551,5 +575,6 @@ def curve_table(record: dict[str, Any], keys: Sequence[str]) -> Table:
             cells += [f"{first:.1%}", f"{last:.1%}"]
         rows.append(tuple(cells))
     step = record["settings"]["scale"]["log_every"]
-    header = ("arm",) + tuple(f"{key.replace('_', ' ')} {when}" for key in keys for when in (f"at step {step}", "at end"))
+    header = ("arm",) + tuple(f"{key.replace('_', ' ')} {when}" for key in keys for when in (f"at step {step}",
+                                                                                             "at end"))
     return Table(header, tuple(rows), numeric=tuple(range(1, 1 + 2 * len(keys))))

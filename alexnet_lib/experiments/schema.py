@@ -6,7 +6,8 @@ import time
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from ..records import atomic_write_json, load_record, provenance, read_json
+from ..engine.records import load_record, provenance
+from ..files import atomic_write_json, read_json
 
 SCHEMA = "alexnet_lib.experiment/1"
 _KEYS = ("schema", "experiment", "question", "settings", "runs", "provenance")

@@ -1,0 +1,236 @@
+"""Everything a run leaves on disk: provenance, the History JSON, checkpoints, and `data/runs`.
+
+Import-light on purpose: torch is imported only by the functions that need it (checkpoints, device names),
+so writing or reading a record does not load the training engine.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import re
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional, Union
+
+from .. import REPOSITORY_URL, __version__
+from ..files import atomic_write, atomic_write_json, atomic_write_text, read_json
+
+if TYPE_CHECKING:
+    import torch
+
+#: Where the recorded runs live in a clone of the repository.
+RUNS_DIR = Path(__file__).resolve().parents[2] / "data" / "runs"
+#: Where fetched copies are kept when the package is installed without the repository (e.g. in Colab).
+CACHE_DIR = Path("~/.cache/alexnet_lib/runs").expanduser()
+TIMEOUT_S = 30.0
+_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}$")
+
+
+# ----------------------------------------------------------------------------- provenance
+
+
+def _cpu_info() -> tuple[str, str]:
+    """The CPU's model name and the flags that decide its speed here (AVX2, AVX-512, bf16, AMX)."""
+    name, flags = "", set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name") and not name:
+                name = line.split(":", 1)[1].strip()
+            elif line.startswith("flags") and not flags:
+                flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    wanted = ("avx2", "avx512f", "avx512_bf16", "amx_bf16")
+    return name or platform.processor() or platform.machine(), " ".join(f for f in wanted if f in flags)
+
+
+def provenance(device: Union[str, "torch.device", None] = None) -> dict[str, Any]:
+    """Where and with what a run happened: device name and CPU features, versions, threads, date."""
+    import torch
+
+    device = torch.device(device) if device is not None else torch.device("cpu")
+    cpu_name, cpu_flags = _cpu_info()
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_name
+    return {
+        "device": str(device),
+        "device_name": name,
+        "cpu_flags": cpu_flags,
+        "torch": str(torch.__version__),  # a plain str: checkpoints load with weights_only=True
+        "alexnet_lib": __version__,
+        "python": platform.python_version(),
+        "threads": torch.get_num_threads(),
+        "cpu_count": os.cpu_count(),
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+# ----------------------------------------------------------------------------- a run's history
+
+
+@dataclass
+class History:
+    """A run's per-epoch metrics, its configuration and its provenance; saved as JSON."""
+
+    config: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
+    epochs: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def final_test_acc(self) -> Optional[float]:
+        """Test accuracy after the last epoch (None if never evaluated)."""
+        return self.epochs[-1].get("test_acc") if self.epochs else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dictionary."""
+        return {"config": self.config, "provenance": self.provenance, "epochs": self.epochs}
+
+    def save(self, path: Union[str, Path]) -> Path:
+        """Write the history as JSON, atomically."""
+        return atomic_write_json(path, self.to_dict(), indent=2)
+
+    @classmethod
+    def from_dict(cls, d: object, where: str = "history") -> "History":
+        """A History from `to_dict()`'s output, checked."""
+        if not isinstance(d, dict) or not isinstance(d.get("epochs"), list):
+            raise ValueError(f"{where} has no 'epochs' list: not a history written by alexnet_lib")
+        for key in ("config", "provenance"):
+            if not isinstance(d.get(key) or {}, dict):
+                raise ValueError(f"{where}: '{key}' must be a JSON object, got {type(d[key]).__name__}")
+        if not all(isinstance(e, dict) for e in d["epochs"]):
+            raise ValueError(f"{where}: every entry of 'epochs' must be an object of metrics")
+        return cls(config=dict(d.get("config") or {}), provenance=dict(d.get("provenance") or {}),
+                   epochs=list(d["epochs"]))
+
+    @classmethod
+    def load(cls, path: Union[str, Path]) -> "History":
+        """Read a history JSON written by `save`."""
+        fix = "; re-run training to recreate it"
+        return cls.from_dict(read_json(path, "run history", fix), str(path))
+
+    def summary(self) -> str:
+        """Two lines: what ran where, and how it ended."""
+        c, p = self.config, self.provenance
+        head = (f"{c.get('model', '?')} · recipe {c.get('recipe', '?')} · profile {c.get('profile', '?')} · "
+                f"{c.get('train_images', '?')} train images at {c.get('size', '?')}px · {p.get('device_name', '?')} "
+                f"({c.get('precision', '?')})")
+        if not self.epochs:
+            return head + "\nno epoch finished"
+        e = self.epochs[-1]
+
+        def num(value: Any, fmt: str) -> str:  # a hand-edited or older history may lack a metric
+            return format(value, fmt) if isinstance(value, (int, float)) else "n/a"
+
+        seconds = sum(x.get("seconds", 0) for x in self.epochs)
+        return (head + f"\n{len(self.epochs)} epochs in {seconds:.0f} s · "
+                f"train loss {num(e.get('train_loss'), '.4f')} · train acc {num(e.get('train_acc'), '.4f')} · "
+                f"test acc {num(e.get('test_acc'), '.4f')} · "
+                f"{num(e.get('images_per_s'), '.1f')} images/s")
+
+
+    def budget_summary(self) -> str:
+        """How a run with a time budget (`train(minutes=...)`) was planned and how long it really took."""
+        plan, p = self.config.get("budget"), self.provenance
+        if not isinstance(plan, dict):
+            raise ValueError("this run had no time budget (train(minutes=...) records one as config['budget'])")
+        wall = p.get("wall_seconds")
+        took = (f"took {wall / 60:.1f} min ({wall / (plan['minutes'] * 60):.0%} of the budget)"
+                if isinstance(wall, (int, float)) else "did not record how long it took")
+        replans = plan.get("replans") or []  # runs recorded before re-planning existed have none
+        last = replans[-1] if replans else None
+        replanned = (f"re-planned {len(replans)} time{'s' if len(replans) > 1 else ''} as it ran (last at step "
+                     f"{last['at_step']}, at {plan['batch_size'] / last['seconds_per_step']:.1f} images/s) to "
+                     f"{last['steps']} steps; " if last else "")
+        if p.get("resumed_after_epoch") and isinstance(wall, (int, float)):
+            took = f"was resumed after epoch {p['resumed_after_epoch']}, and that last part took {wall / 60:.1f} min"
+        return (f"budget {plan['minutes']:g} min on {p.get('device_name', '?')} ({self.config.get('precision', '?')}): "
+                f"measured {plan['batch_size'] / plan['seconds_per_step']:.1f} training images/s, planned "
+                f"{plan['steps']} steps = {plan['images']:,} images "
+                f"({plan['images'] / plan['train_images']:.2f} epochs), "
+                f"predicted {plan['predicted_seconds'] / 60:.1f} min; {replanned}{took}; test accuracy "
+                + (f"{self.final_test_acc:.2%}" if self.final_test_acc is not None else "n/a"))
+
+
+# ----------------------------------------------------------------------------- checkpoints
+
+CHECKPOINT_KEYS = frozenset({"model", "optimizer", "rng", "epoch", "history"})
+
+
+def save_checkpoint(state: dict[str, Any], path: Union[str, Path]) -> Path:
+    """torch.save a training state to `path` atomically."""
+    import torch
+
+    return atomic_write(path, lambda tmp: torch.save(state, tmp))
+
+
+def load_checkpoint(path: Union[str, Path], mmap: bool = False) -> dict[str, Any]:
+    """Read a checkpoint written by `fit` as data only (`weights_only=True`: a crafted file cannot run code).
+
+    `mmap=True` maps the tensors instead of reading them, for a caller that only wants the history.
+    """
+    import pickle
+
+    import torch
+
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"checkpoint {path} does not exist (or is not a file); train without resume first")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True, mmap=mmap)
+    except pickle.UnpicklingError as e:
+        blocked = [line.strip() for line in str(e).splitlines() if "GLOBAL" in line or "Unsupported" in line]
+        if blocked:  # torch names the Python object the file asked for; tensors and plain data never need one
+            raise ValueError(f"checkpoint {path} asks to load Python objects beyond tensors and plain data "
+                             f"({blocked[0]}), so it was refused unread: it was not written by "
+                             f"alexnet_lib.engine.loop.fit "
+                             f"or has been tampered with. Do not load it with weights_only=False; delete it and "
+                             f"train again without resume") from None
+        raise ValueError(f"checkpoint {path} cannot be read (UnpicklingError: {str(e).splitlines()[0]}); delete "
+                         f"it and train again without resume") from None
+    except Exception as e:  # torch raises many kinds for a damaged file
+        raise ValueError(f"checkpoint {path} cannot be read ({type(e).__name__}: {e}); delete it and "
+                         "train again without resume") from None
+    missing = CHECKPOINT_KEYS - set(state) if isinstance(state, dict) else CHECKPOINT_KEYS
+    if missing:
+        raise ValueError(f"checkpoint {path} lacks {sorted(missing)}: it was not written by "
+                         f"alexnet_lib.engine.loop.fit")
+    return state
+
+
+# ----------------------------------------------------------------------------- recorded runs (data/runs)
+
+
+def run_url(name: str) -> str:
+    """The raw-file address of a recorded run on the repository's main branch."""
+    raw = REPOSITORY_URL.replace("https://github.com/", "https://raw.githubusercontent.com/")
+    return f"{raw}/main/data/runs/{name}.json"
+
+
+def run_path(name: str) -> Path:
+    """The local file of recorded run `name`: the clone's data/runs, a chapter's ../data/runs, else a fetched copy."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ValueError(f"name={name!r} must be a run name such as 'cpu_fast' or 'lrn' (a file in data/runs/)")
+    for folder in (RUNS_DIR, Path.cwd() / "data" / "runs", Path.cwd().parent / "data" / "runs", CACHE_DIR):
+        if (folder / f"{name}.json").is_file():
+            return folder / f"{name}.json"
+    url = run_url(name)
+    try:  # an installed package has no data/ folder: fetch the committed record once
+        with urllib.request.urlopen(url, timeout=TIMEOUT_S) as response:
+            text = response.read().decode("utf-8")
+        json.loads(text)
+    except (OSError, ValueError) as e:
+        raise ValueError(f"data/runs/{name}.json is not here and could not be fetched from {url} ({e}); "
+                         f"clone {REPOSITORY_URL} and run the chapter from the clone") from e
+    return atomic_write_text(CACHE_DIR / f"{name}.json", text)
+
+
+def load_record(name: str) -> dict[str, Any]:
+    """The parsed JSON object of recorded run `name` (see `run_path` for where it comes from)."""
+    path = run_path(name)
+    record = read_json(path, "recorded run", "; delete it to fetch it again, or restore it with git")
+    if not isinstance(record, dict):
+        raise ValueError(f"{path} holds a JSON {type(record).__name__}, not a recorded run (an object)")
+    return record

@@ -1,0 +1,197 @@
+"""Throughput benchmark: d2l's training loop against `alexnet_lib.engine.loop.fit`, same net, recipe and images."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from torch.utils.data import DataLoader, Dataset
+
+from .._checks import check_int
+from ..data.fashion_mnist import load_fashion_mnist
+from ..data.loader import DeviceLoader
+from ..device import default_device, parse_device
+from ..engine.loop import fit
+from ..engine.precision import choose_precision
+from ..engine.recipes import get_recipe
+from ..engine.records import provenance
+from ..files import atomic_write_json
+from ..net.model import alexnet_d2l, init_weights
+from ..net.shapes import layer_table
+
+
+class PILResizeDataset(Dataset):
+    """d2l's input pipeline without torchvision: per-image PIL resize, then to a [0, 1] tensor."""
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, size: int = 224):
+        self.images = images.numpy()
+        self.labels = labels
+        self.size = size
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        img = Image.fromarray(self.images[i]).resize((self.size, self.size), Image.BILINEAR)
+        return torch.from_numpy(np.asarray(img, dtype=np.float32) / 255.0).unsqueeze(0), self.labels[i]
+
+
+def train_d2l_way(images: torch.Tensor, labels: torch.Tensor, batch_size: int = 128, size: int = 224,
+                  workers: int = 4, device: Optional[torch.device] = None, seed: int = 0) -> float:
+    """One pass the way d2l's `train_ch6` trains; returns images per second."""
+    device = device or default_device()
+    torch.manual_seed(seed)
+    net = alexnet_d2l().to(device)
+    init_weights(net, "xavier")
+    optimizer = torch.optim.SGD(net.parameters(), lr=get_recipe("d2l").lr)  # as d2l's train_ch6 builds it
+    loader = DataLoader(PILResizeDataset(images, labels, size), batch_size=batch_size, shuffle=True,
+                        num_workers=workers, persistent_workers=False)
+    net.train()
+    total_loss = total_correct = seen = 0.0
+    t0 = time.perf_counter()
+    for x, y in loader:
+        x, y = x.to(device), y.to(device)
+        optimizer.zero_grad()
+        y_hat = net(x)
+        loss = F.cross_entropy(y_hat, y)
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():  # d2l reads both metrics back to the host after every batch
+            total_loss += float(loss) * x.shape[0]
+            total_correct += float((y_hat.argmax(1) == y).sum())
+            seen += x.shape[0]
+    return seen / (time.perf_counter() - t0)
+
+
+def train_our_way(images: torch.Tensor, labels: torch.Tensor, batch_size: int = 128, size: int = 224,
+                  device: Optional[torch.device] = None, precision: Optional[str] = None, seed: int = 0) -> float:
+    """One pass through `alexnet_lib.engine.loop.fit` (d2l's recipe, so only the engine differs); images/s."""
+    device = device or default_device()
+    numerics = choose_precision(device, precision)
+    loader = DeviceLoader(images, labels, batch_size=batch_size, size=size, shuffle=True, seed=seed,
+                          device=device, channels_last=numerics.channels_last)
+    net = alexnet_d2l()  # built and initialised outside the timing, as on d2l's side
+    init_weights(net, "xavier")
+    t0 = time.perf_counter()
+    fit(net, loader, None, epochs=1, recipe="d2l", device=device, precision=precision, seed=seed,
+        reinit=False, progress=False)
+    return loader.num_images / (time.perf_counter() - t0)
+
+
+def matmul_gflops(device: torch.device, dtype: torch.dtype = torch.float32, n: int = 2048,
+                  repeats: int = 5) -> float:
+    """The best of `repeats` timed n x n matrix products on `device`, in GFLOP/s: the machine's practical limit."""
+    a = torch.randn(n, n, device=device).to(dtype)
+    b = torch.randn(n, n, device=device).to(dtype)
+    best = float("inf")
+    for _ in range(repeats + 1):  # the first product pays for warm-up and is not counted
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        t0 = time.perf_counter()
+        (a @ b).sum().item()  # .item() waits for the device
+        best = min(best, time.perf_counter() - t0)
+    return 2 * n ** 3 / best / 1e9
+
+
+def training_flops_per_image() -> float:
+    """FLOPs one 224x224 training image costs alexnet_d2l: forward MACs x 2 FLOPs x 3 (forward, backward's two)."""
+    return 6.0 * layer_table(alexnet_d2l(), (1, 224, 224)).total_macs
+
+
+@dataclass
+class BenchResult:
+    """Measured throughputs, their ratio, and the fraction of the machine's matmul limit each reaches."""
+
+    d2l_images_per_s: float
+    ours_images_per_s: float
+    images: int
+    batch_size: int
+    size: int
+    precision: str
+    device_name: str
+    fp32_gflops: float  # the matmul limit d2l's fp32 loop runs against
+    our_gflops: float  # the matmul limit in the precision `fit` uses here (the same number in fp32)
+    flops_per_image: float
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float:
+        """How many times faster `fit` trains than d2l's loop."""
+        return self.ours_images_per_s / self.d2l_images_per_s
+
+    def limit_images_per_s(self, gflops: float) -> float:
+        """Images per second if training ran at `gflops` throughout."""
+        return gflops * 1e9 / self.flops_per_image
+
+    @property
+    def fractions(self) -> dict[str, float]:
+        """The two limits in images/s, and the fraction of its limit each loop reaches."""
+        fp32, ours = self.limit_images_per_s(self.fp32_gflops), self.limit_images_per_s(self.our_gflops)
+        return {"fp32_limit_images_per_s": fp32, "our_limit_images_per_s": ours,
+                "d2l_fraction_of_fp32_limit": self.d2l_images_per_s / fp32,
+                "our_fraction_of_limit": self.ours_images_per_s / ours}
+
+    def save(self, path: Union[str, Path]) -> Path:
+        """Write the measurement, its ratios and its provenance as JSON, atomically."""
+        return atomic_write_json(path, {**asdict(self), "ratio": self.ratio, **self.fractions, "report": self.report()})
+
+    def report(self) -> str:
+        """A few lines for the terminal."""
+        f = self.fractions
+        fp32, ours = f["fp32_limit_images_per_s"], f["our_limit_images_per_s"]
+        lines = [f"device: {self.device_name}",
+                 f"{self.images} images, batch {self.batch_size}, {self.size}x{self.size}, alexnet_d2l, d2l recipe; "
+                 f"{self.flops_per_image / 1e9:.2f} GFLOP per training image",
+                 f"matmul limit fp32: {self.fp32_gflops:.0f} GFLOP/s -> {fp32:.1f} images/s"]
+        if self.our_gflops != self.fp32_gflops:
+            lines.append(f"matmul limit {self.precision.split(' ')[0]}: {self.our_gflops:.0f} GFLOP/s -> "
+                         f"{ours:.1f} images/s")
+        lines += [f"d2l way (PIL resize in workers, fp32, host sync per batch): {self.d2l_images_per_s:7.1f} images/s "
+                  f"({f['d2l_fraction_of_fp32_limit']:.0%} of the fp32 limit)",
+                  f"alexnet_lib.engine.loop.fit ({self.precision}, on-device resize): "
+                  f"{self.ours_images_per_s:7.1f} images/s "
+                  f"({f['our_fraction_of_limit']:.0%} of its limit)",
+                  f"ratio: {self.ratio:.2f}x"]
+        return "\n".join(lines)
+
+
+def run_benchmark(images: int = 768, batch_size: int = 128, size: int = 224, workers: int = 4,
+                  device: Optional[str] = None, warmup: int = 1) -> BenchResult:
+    """Train the same net on the same images both ways and measure images per second."""
+    check_int("images", images, 1, 60_000)
+    check_int("batch_size", batch_size, 1, 4096)
+    check_int("size", size, 224, 224, hint=" (the benchmark trains alexnet_d2l, which takes 224x224 images)")
+    check_int("workers", workers, 0, 64)
+    check_int("warmup", warmup, 0, 10)
+    if images < batch_size:
+        raise ValueError(f"images={images} must be at least batch_size={batch_size}")
+    dev = parse_device(device)
+    data = load_fashion_mnist()
+    x, y = data.train_images[:images], data.train_labels[:images]
+    wx, wy = x[: warmup * batch_size], y[: warmup * batch_size]
+    # Warm-up passes pay one-time costs (kernel selection, allocator growth) outside the timing.
+    if warmup:
+        train_d2l_way(wx, wy, batch_size, size, workers, dev)
+        train_our_way(wx, wy, batch_size, size, dev)
+    precision = choose_precision(dev)
+    dtypes = {torch.float32, precision.autocast_dtype or torch.float32}
+    # A shared machine's speed drifts by 10-30% within minutes: the limit is the fastest product seen
+    # before, between and after the two loops, so a slow moment cannot inflate either loop's fraction.
+    limits = {d: [matmul_gflops(dev, d)] for d in dtypes}
+    d2l = train_d2l_way(x, y, batch_size, size, workers, dev)
+    for d in dtypes:
+        limits[d].append(matmul_gflops(dev, d))
+    ours = train_our_way(x, y, batch_size, size, dev)
+    for d in dtypes:
+        limits[d].append(matmul_gflops(dev, d))
+    fp32 = max(limits[torch.float32])
+    ours_limit = max(limits[precision.autocast_dtype or torch.float32])
+    where = provenance(dev)
+    return BenchResult(d2l, ours, images, batch_size, size, precision.label, where["device_name"],
+                       fp32, ours_limit, training_flops_per_image(), where)

@@ -1,0 +1,1 @@
+"""Tests of alexnet_lib.engine."""
