@@ -176,8 +176,8 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
             if shard.world > 1:  # each process its own dropout masks, reproducible on --resume
                 torch.manual_seed(seed * 1_000_003 + epoch * 1_009 + shard.rank)
             sums = _Sums(device)
-            bar = tqdm(total=steps_per_epoch, desc=f"epoch {epoch + 1}/{epochs}", disable=not progress or shard.rank,
-                       leave=True, unit="batch")
+            bar = tqdm(total=_planned(epoch, steps_per_epoch, schedule), desc=f"epoch {epoch + 1}/{epochs}",
+                       disable=not progress or shard.rank, leave=True, unit="step")
             t0 = time.perf_counter()
             for i, (x, y) in enumerate(train_loader):
                 step = epoch * steps_per_epoch + i
@@ -203,6 +203,10 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
                         epochs = math.ceil(schedule.total_steps / steps_per_epoch)
                         history.config.update(epochs=epochs, max_steps=schedule.total_steps, budget=pacer.to_dict())
                         planned_end = step + 1 >= schedule.total_steps
+                        bar.total = _planned(epoch, steps_per_epoch, schedule)
+                    if pacer is not None:
+                        bar.set_postfix_str(f"plan {schedule.total_steps} steps, {images + sums.seen:,} images, "
+                                            f"{_clock(pacer.seconds_left())} to the deadline", refresh=False)
                 if stopped or planned_end:
                     break
             record = _end_epoch(model, sums, epoch, epoch * steps_per_epoch + i + 1, t0, optimizer, schedule,
@@ -219,6 +223,18 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
 
 
 # ----------------------------------------------------------------------------- fit's parts
+
+
+def _planned(epoch: int, steps_per_epoch: int, schedule: Schedule) -> int:
+    """The steps this epoch takes under the plan as it stands: a whole epoch, or what is left of the run."""
+    return max(1, min(steps_per_epoch, schedule.total_steps - epoch * steps_per_epoch))
+
+
+def _clock(seconds: float) -> str:
+    """Seconds as m:ss (or h:mm:ss), negative when past."""
+    sign, seconds = ("-" if seconds < 0 else ""), int(abs(seconds))
+    h, rest = divmod(seconds, 3600)
+    return f"{sign}{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{sign}{rest // 60}:{rest % 60:02d}"
 
 
 class _Sums:

@@ -8,7 +8,7 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 import torch
 from torch import nn
@@ -16,12 +16,12 @@ from tqdm.auto import tqdm
 
 from .. import distributed
 from .._checks import check_int
-from ..data.loader import fashion_mnist_splits
+from ..data.loader import DeviceLoader, fashion_mnist_splits
 from ..device import parse_device
 from ..distributed import current_shard, max_across
 from ..files import remove_stale_temp_files
 from ..net.model import alexnet_d2l
-from .budget import Pacer, Speeds, check_minutes, plan_budget
+from .budget import Pacer, Speeds, check_minutes, plan_budget, smallest_budget, validation_images
 from .host_memory import keep_freed_memory
 from .loop import evaluate, fit
 from .precision import choose_precision
@@ -36,9 +36,16 @@ def _wait(device: torch.device) -> None:
 
 
 def measure(model: nn.Module, train_loader: Any, eval_loader: Any, recipe: Recipe, device: torch.device,
-            precision: Optional[str] = None, steps: int = 4) -> Speeds:
-    """Time `steps` training steps of `fit` (after two untimed) and two evaluation batches, on a copy of `model`."""
+            precision: Optional[str] = None, steps: int = 4, say: Optional[Callable[[str], None]] = None) -> Speeds:
+    """Time `steps` training steps of `fit` (after two untimed) and two evaluation batches, on a copy of `model`.
+
+    `say` (e.g. print) hears what is being measured before it starts, and what was found after.
+    """
     check_int("steps", steps, 1, 100)
+    t_start = time.perf_counter()
+    if say is not None:
+        say(f"measuring this machine: {steps + 3} training steps of {train_loader.batch_size} images and 3 "
+            f"evaluation batches, on a copy of the model ...")
     net = copy.deepcopy(model)
     stamps: list[float] = []
 
@@ -68,7 +75,12 @@ def measure(model: nn.Module, train_loader: Any, eval_loader: Any, recipe: Recip
     shard = current_shard()
     if shard.world > 1:
         worst[1] /= shard.world  # each process evaluates 1/world of the images
-    return Speeds(worst[0], 1.0 / worst[1])
+    speeds = Speeds(worst[0], 1.0 / worst[1])
+    if say is not None:
+        rate = train_loader.batch_size / speeds.seconds_per_step
+        say(f"measured in {time.perf_counter() - t_start:.0f} s: {rate:.1f} training images/s, "
+            f"{speeds.eval_images_per_s:.0f} evaluated images/s")
+    return speeds
 
 
 def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", epochs: Optional[int] = None,
@@ -135,25 +147,39 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
     if resume and ckpt is not None and ckpt.exists():
         # Only the settings are wanted here (fit reads the weights): mapped, the 375 MB are not read twice.
         saved = load_checkpoint(ckpt, mmap=True).get("history", {}).get("config", {})
-    resumed_plan, max_steps, pacer = None, None, None
+    resumed_plan, max_steps, pacer, val = None, None, None, splits.val
     if saved is not None and (budget is not None or "budget" in saved):
         resumed_plan, max_steps, n_epochs = _resumed_length(saved, ckpt, minutes, n_epochs, verbose)
+        val = _validation_subset(splits.val, resumed_plan.get("eval_images_per_epoch") if resumed_plan else None)
     elif budget is not None:
-        speeds = measure(model, splits.train, splits.test, rec, device, precision)
-        plan = plan_budget(budget, speeds, len(splits.train), prof.batch_size, splits.train.num_images,
-                           val_images + splits.test.num_images, spent_seconds=time.perf_counter() - t_start)
+        speeds = measure(model, splits.train, splits.test, rec, device, precision, say=print if verbose else None)
+        n_val = validation_images(budget, speeds, val_images, len(splits.train)) if val_images else 0
+        val = _validation_subset(splits.val, n_val)
+        plan = plan_budget(budget, speeds, len(splits.train), prof.batch_size, splits.train.num_images, n_val,
+                           spent_seconds=time.perf_counter() - t_start, final_eval_images=splits.test.num_images)
         n_epochs = plan.epochs
         pacer = Pacer(plan, deadline=t_start + budget * 60, device=device, say=tqdm.write if verbose else None)
         if verbose:
             print(plan.text())
+            if n_val:
+                print(f"validation: {n_val:,} of the {val_images:,} held-out images at each epoch's end (standard "
+                      f"error of an accuracy near 90%: {100 * math.sqrt(0.09 / n_val):.1f} points); the "
+                      f"{splits.test.num_images:,} test images once, at the end")
+            print(f"the smallest budget that trains here: "
+                  f"{smallest_budget(speeds, n_val, plan.spent_seconds, splits.test.num_images):g} min")
     if resumed_plan is None and pacer is None and verbose:
         print(f"{n_epochs} epoch(s)")
-    history = fit(model, splits.train, splits.test, epochs=n_epochs, recipe=rec, device=device, precision=precision,
-                  seed=seed, checkpoint=ckpt, resume=resume, overwrite=overwrite, profile=prof.name,
-                  progress=progress, evaluate_on={"val": splits.val} if splits.val is not None else None,
+    budgeted = pacer is not None or resumed_plan is not None  # the test set once at the end, not every epoch
+    history = fit(model, splits.train, None if budgeted else splits.test, epochs=n_epochs, recipe=rec, device=device,
+                  precision=precision, seed=seed, checkpoint=ckpt, resume=resume, overwrite=overwrite,
+                  profile=prof.name, progress=progress, evaluate_on={"val": val} if val is not None else None,
                   max_steps=max_steps, pacer=pacer,
                   extra_config={"model": model_name, **({"dropout": dropout} if model_name == "alexnet_d2l" else {}),
                                 **({"budget": resumed_plan} if resumed_plan is not None else {})})
+    if budgeted and history.epochs:
+        test = evaluate(model, splits.test, device=device, precision=precision)
+        history.epochs[-1].update(test_acc=test.accuracy, test_loss=test.loss)
+        history.config["final_test_images"] = splits.test.num_images
     # This process's wall time: after a resume, the time of the part it ran.
     history.provenance["wall_seconds"] = time.perf_counter() - t_start
     if out_dir is not None and shard.rank == 0:
@@ -163,6 +189,14 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
         if "budget" in history.config:
             print(history.budget_summary())
     return model, history
+
+
+def _validation_subset(val: Any, n: Optional[int]) -> Any:
+    """The first `n` images' worth of the validation loader as a class-balanced subset (all of it for None)."""
+    if val is None or n is None or n >= val.num_images:
+        return val
+    return DeviceLoader(val.images, val.labels, batch_size=val.batch_size, size=val.size, device=val.device,
+                        subset=n, channels_last=val.channels_last, shard=val.shard)
 
 
 def _check_out(out: Union[str, Path, None], resume: bool, overwrite: bool) -> Optional[Path]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -84,9 +84,13 @@ def train_our_way(images: torch.Tensor, labels: torch.Tensor, batch_size: int = 
     return loader.num_images / (time.perf_counter() - t0)
 
 
+#: The square matrix sizes whose products are timed: the limit is the fastest of them, whatever the size.
+GEMM_SIZES = (512, 1024, 2048, 3072)
+
+
 def matmul_gflops(device: torch.device, dtype: torch.dtype = torch.float32, n: int = 2048,
                   repeats: int = 5) -> float:
-    """The best of `repeats` timed n x n matrix products on `device`, in GFLOP/s: the machine's practical limit."""
+    """The best of `repeats` timed n x n matrix products on `device`, in GFLOP/s."""
     a = torch.randn(n, n, device=device).to(dtype)
     b = torch.randn(n, n, device=device).to(dtype)
     best = float("inf")
@@ -97,6 +101,36 @@ def matmul_gflops(device: torch.device, dtype: torch.dtype = torch.float32, n: i
         (a @ b).sum().item()  # .item() waits for the device
         best = min(best, time.perf_counter() - t0)
     return 2 * n ** 3 / best / 1e9
+
+
+def best_gemm_gflops(device: torch.device, dtype: torch.dtype = torch.float32,
+                     sizes: Sequence[int] = GEMM_SIZES, repeats: int = 3) -> float:
+    """The machine's practical limit: the fastest matrix product over several sizes, in GFLOP/s."""
+    return max(matmul_gflops(device, dtype, n, repeats) for n in sizes)
+
+
+def physical_peak_gflops(flags: str, cores: int, mhz: float, dtype: torch.dtype = torch.float32) -> Optional[float]:
+    """cores x vector lanes x 2 FMA units x 2 FLOPs x clock, from what the CPU reports; None where it reports too
+    little. Two FMA units of the full vector width is the most any x86 core has, so this is an upper bound."""
+    flags = set(flags.split())
+    bits = 512 if "avx512f" in flags else 256 if "avx2" in flags or "avx" in flags else None
+    if bits is None or cores < 1 or mhz <= 0:
+        return None
+    lanes = bits // (16 if dtype in (torch.bfloat16, torch.float16) else 32)
+    if dtype == torch.bfloat16 and "avx512_bf16" not in flags and "amx_bf16" not in flags:
+        return None  # bf16 is emulated: no peak of its own
+    return cores * lanes * 2 * 2 * mhz / 1000
+
+
+def _cpu_peak(dtype: torch.dtype) -> Optional[float]:
+    """`physical_peak_gflops` of this machine's CPU, read from /proc/cpuinfo (None elsewhere)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return None
+    flags = next((line.split(":", 1)[1] for line in text.splitlines() if line.startswith("flags")), "")
+    mhz = [float(line.split(":", 1)[1]) for line in text.splitlines() if line.startswith("cpu MHz")]
+    return physical_peak_gflops(flags, torch.get_num_threads(), max(mhz, default=0.0), dtype)
 
 
 def training_flops_per_image() -> float:
@@ -115,10 +149,12 @@ class BenchResult:
     size: int
     precision: str
     device_name: str
-    fp32_gflops: float  # the matmul limit d2l's fp32 loop runs against
+    fp32_gflops: float  # the matmul limit d2l's fp32 loop runs against: the best GEMM over GEMM_SIZES
     our_gflops: float  # the matmul limit in the precision `fit` uses here (the same number in fp32)
     flops_per_image: float
     provenance: dict[str, Any] = field(default_factory=dict)
+    fp32_peak_gflops: Optional[float] = None  # the CPU's physical peak where it reports enough, else None
+    our_peak_gflops: Optional[float] = None
 
     @property
     def ratio(self) -> float:
@@ -131,11 +167,17 @@ class BenchResult:
 
     @property
     def fractions(self) -> dict[str, float]:
-        """The two limits in images/s, and the fraction of its limit each loop reaches."""
+        """The two limits in images/s, and the fraction of its limit each loop reaches (never above 1)."""
         fp32, ours = self.limit_images_per_s(self.fp32_gflops), self.limit_images_per_s(self.our_gflops)
-        return {"fp32_limit_images_per_s": fp32, "our_limit_images_per_s": ours,
-                "d2l_fraction_of_fp32_limit": self.d2l_images_per_s / fp32,
-                "our_fraction_of_limit": self.ours_images_per_s / ours}
+        f = {"fp32_limit_images_per_s": fp32, "our_limit_images_per_s": ours,
+             "d2l_fraction_of_fp32_limit": self.d2l_images_per_s / fp32,
+             "our_fraction_of_limit": self.ours_images_per_s / ours}
+        over = {k: v for k, v in f.items() if k.endswith("_limit") and v > 1}
+        if over:
+            said = ", ".join(f"{k} = {v:.2f}" for k, v in over.items())
+            raise ValueError(f"a loop ran faster than its measured limit ({said}), which is impossible: the limit "
+                             f"was measured too low (a busy moment of a shared machine); run the benchmark again")
+        return f
 
     def save(self, path: Union[str, Path]) -> Path:
         """Write the measurement, its ratios and its provenance as JSON, atomically."""
@@ -145,13 +187,15 @@ class BenchResult:
         """A few lines for the terminal."""
         f = self.fractions
         fp32, ours = f["fp32_limit_images_per_s"], f["our_limit_images_per_s"]
+        sizes = ", ".join(f"{n}" for n in GEMM_SIZES)
         lines = [f"device: {self.device_name}",
                  f"{self.images} images, batch {self.batch_size}, {self.size}x{self.size}, alexnet_d2l, d2l recipe; "
                  f"{self.flops_per_image / 1e9:.2f} GFLOP per training image",
-                 f"matmul limit fp32: {self.fp32_gflops:.0f} GFLOP/s -> {fp32:.1f} images/s"]
+                 f"matmul limit fp32 (the fastest square product of sizes {sizes}): {self.fp32_gflops:.0f} "
+                 f"GFLOP/s -> {fp32:.1f} images/s" + _peak_text(self.fp32_gflops, self.fp32_peak_gflops)]
         if self.our_gflops != self.fp32_gflops:
             lines.append(f"matmul limit {self.precision.split(' ')[0]}: {self.our_gflops:.0f} GFLOP/s -> "
-                         f"{ours:.1f} images/s")
+                         f"{ours:.1f} images/s" + _peak_text(self.our_gflops, self.our_peak_gflops))
         lines += [f"d2l way (PIL resize in workers, fp32, host sync per batch): {self.d2l_images_per_s:7.1f} images/s "
                   f"({f['d2l_fraction_of_fp32_limit']:.0%} of the fp32 limit)",
                   f"alexnet_lib.engine.loop.fit ({self.precision}, on-device resize): "
@@ -159,6 +203,13 @@ class BenchResult:
                   f"({f['our_fraction_of_limit']:.0%} of its limit)",
                   f"ratio: {self.ratio:.2f}x"]
         return "\n".join(lines)
+
+
+def _peak_text(limit: float, peak: Optional[float]) -> str:
+    if peak is None:
+        return "; the CPU reports too little for a physical peak"
+    return (f"; physical peak {peak:.0f} GFLOP/s (cores x vector lanes x 2 FMA units x 2 x clock, an upper "
+            f"bound), so the limit is {limit / peak:.0%} of it")
 
 
 def run_benchmark(images: int = 768, batch_size: int = 128, size: int = 224, workers: int = 4,
@@ -183,15 +234,18 @@ def run_benchmark(images: int = 768, batch_size: int = 128, size: int = 224, wor
     dtypes = {torch.float32, precision.autocast_dtype or torch.float32}
     # A shared machine's speed drifts by 10-30% within minutes: the limit is the fastest product seen
     # before, between and after the two loops, so a slow moment cannot inflate either loop's fraction.
-    limits = {d: [matmul_gflops(dev, d)] for d in dtypes}
+    limits = {d: [best_gemm_gflops(dev, d)] for d in dtypes}
     d2l = train_d2l_way(x, y, batch_size, size, workers, dev)
     for d in dtypes:
-        limits[d].append(matmul_gflops(dev, d))
+        limits[d].append(best_gemm_gflops(dev, d))
     ours = train_our_way(x, y, batch_size, size, dev)
     for d in dtypes:
-        limits[d].append(matmul_gflops(dev, d))
+        limits[d].append(best_gemm_gflops(dev, d))
     fp32 = max(limits[torch.float32])
-    ours_limit = max(limits[precision.autocast_dtype or torch.float32])
+    ours_dtype = precision.autocast_dtype or torch.float32
+    peaks = (_cpu_peak(torch.float32), _cpu_peak(ours_dtype)) if dev.type == "cpu" else (None, None)
     where = provenance(dev)
-    return BenchResult(d2l, ours, images, batch_size, size, precision.label, where["device_name"],
-                       fp32, ours_limit, training_flops_per_image(), where)
+    result = BenchResult(d2l, ours, images, batch_size, size, precision.label, where["device_name"],
+                         fp32, max(limits[ours_dtype]), training_flops_per_image(), where, *peaks)
+    result.fractions  # noqa: B018 (a fraction above 1 is refused here, with its reason)
+    return result

@@ -33,12 +33,40 @@ def test_plan_fills_the_budget_with_steps_and_pays_for_each_epochs_end():
 
 
 def test_a_budget_too_small_to_train_says_how_much_is_needed():
-    with pytest.raises(ValueError, match=r"minutes=0.1 leaves no time to train on this machine: .* give at least 1 "):
+    # 5 s spent + 10 steps of 1 s + one epoch's end (200 / 100 + 3 steps = 5 s) = 20 s: a third of a minute,
+    # rounded up to 0.4.
+    assert B.smallest_budget(SPEEDS, 200, spent_seconds=5) == 0.4
+    with pytest.raises(ValueError, match=r"minutes=0.1 leaves too little time to train on this machine \(0 steps\): "
+                                         r".* give at least 0.4 minutes"):
         B.plan_budget(0.1, SPEEDS, steps_per_epoch=10, batch_size=8, train_images=80, eval_images_per_epoch=200,
                       spent_seconds=5)
+    # The test set, evaluated once at the end, is part of the bill: 1,000 images at 100/s add 10 s.
+    assert B.smallest_budget(SPEEDS, 200, spent_seconds=5, final_eval_images=1000) == 0.5
+    B.plan_budget(0.4, SPEEDS, steps_per_epoch=10, batch_size=8, train_images=80, eval_images_per_epoch=200,
+                  spent_seconds=5)  # the smallest budget said is enough
+    with pytest.raises(ValueError, match=r"testing 1,000 images once 10 s; give at least 0.5 minutes"):
+        B.plan_budget(0.4, SPEEDS, steps_per_epoch=10, batch_size=8, train_images=80, eval_images_per_epoch=200,
+                      spent_seconds=5, final_eval_images=1000)
     for bad in (0, -1, float("nan")):
         with pytest.raises(ValueError, match="minutes="):
             B.plan_budget(bad, SPEEDS, steps_per_epoch=10, batch_size=8, train_images=80, eval_images_per_epoch=1)
+
+
+def test_the_test_set_is_paid_for_once_at_the_end_and_validation_is_sized_to_the_budget():
+    # 60 s with a final test of 1,000 images at 100/s (10 s): 50 s left, in epochs of 10 steps + 5 s = 15 s:
+    # 3 whole epochs (45 s), and 5 - 5 = 0 steps of a fourth. 30 steps.
+    plan = B.plan_budget(1, SPEEDS, steps_per_epoch=10, batch_size=8, train_images=80, eval_images_per_epoch=200,
+                         final_eval_images=1000)
+    assert (plan.steps, plan.epochs, plan.final_eval_seconds) == (30, 3, 10.0)
+    assert plan.predicted_seconds == pytest.approx(55.0)
+    assert "testing 1,000 images once" in plan.text() and "(50% of the budget)" in plan.text()
+    # Validation gets 3% of the budget over its epoch ends, at least 500 images, at most what is held out.
+    fast_eval = B.Speeds(seconds_per_step=1.0, eval_images_per_s=1000.0)
+    # 30 min, 1,800 steps of 1 s in epochs of 900: 2 epoch ends share 0.03 * 1,800 s * 1,000/s = 54,000 images
+    assert B.validation_images(30, fast_eval, available=100_000, steps_per_epoch=900) == 27_000
+    assert B.validation_images(30, fast_eval, available=2_000, steps_per_epoch=900) == 2_000
+    assert B.validation_images(1, SPEEDS, available=2_000, steps_per_epoch=10) == 500  # 3% would be 30 images
+    assert B.validation_images(1, SPEEDS, available=160, steps_per_epoch=10) == 160
 
 
 def test_a_budget_that_needs_more_epochs_than_fit_allows_names_what_to_change():
@@ -118,6 +146,11 @@ def test_train_with_minutes_trains_exactly_the_planned_steps_and_resume_keeps_th
     assert h.config["max_steps"] == last_plan == h.epochs[-1]["steps"]
     assert len(h.epochs) == h.config["epochs"] and all("val_acc" in e for e in h.epochs)
     assert h.config["train_images"] == 640
+    # The test set once, after the last step, counted in the plan; validation at every epoch's end.
+    assert [("test_acc" in e) for e in h.epochs] == [False] * (len(h.epochs) - 1) + [True]
+    assert plan["final_eval_images"] == h.config["final_test_images"] == 320 and h.final_test_acc is not None
+    assert "measuring this machine: 7 training steps of 32 images" in out and "the smallest budget that trains" in out
+    assert "validation: 160 of the 160 held-out images at each epoch's end (standard error" in out
     assert "% of the budget)" in out
     summary = h.budget_summary()
     assert f"planned {plan['steps']} steps = {plan['images']:,} images" in summary and "% of the budget)" in summary

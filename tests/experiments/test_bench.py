@@ -42,3 +42,34 @@ def test_a_saved_benchmark_keeps_its_numbers_ratios_and_provenance(tmp_path):
     assert saved["ratio"] == 1.6 and saved["our_fraction_of_limit"] == 0.8
     assert saved["d2l_fraction_of_fp32_limit"] == 0.5 and saved["provenance"] == {"device_name": "test"}
     assert saved["report"] == r.report()
+
+
+def test_physical_peak_is_cores_lanes_two_fma_units_two_flops_and_the_clock():
+    from alexnet_lib.experiments.bench import physical_peak_gflops
+
+    # 2 cores x 16 fp32 lanes (AVX-512) x 2 FMA units x 2 FLOPs x 2.6 GHz
+    assert physical_peak_gflops("fpu avx2 avx512f", 2, 2600.0) == 2 * 16 * 2 * 2 * 2.6
+    assert physical_peak_gflops("fpu avx2", 2, 2600.0) == 2 * 8 * 2 * 2 * 2.6
+    assert physical_peak_gflops("avx512f avx512_bf16", 2, 2600.0, torch.bfloat16) == 2 * 32 * 2 * 2 * 2.6
+    assert physical_peak_gflops("avx512f", 2, 2600.0, torch.bfloat16) is None  # bf16 emulated: no peak of its own
+    assert physical_peak_gflops("fpu sse2", 2, 2600.0) is None and physical_peak_gflops("avx2", 2, 0.0) is None
+
+
+def test_the_limit_is_the_best_gemm_over_several_sizes():
+    from alexnet_lib.experiments.bench import best_gemm_gflops
+
+    cpu = torch.device("cpu")
+    best = best_gemm_gflops(cpu, sizes=(64, 128), repeats=1)
+    assert math.isfinite(best) and best > 0
+
+
+def test_a_loop_faster_than_its_limit_is_refused_as_impossible():
+    import pytest
+
+    flops = training_flops_per_image()
+    limit = 20.0 * flops / 1e9
+    fast = BenchResult(10.0, 25.0, 512, 128, 224, "fp32", "test", limit, limit, flops)  # 25 images/s > 20
+    with pytest.raises(ValueError, match=r"our_fraction_of_limit = 1\.25.*impossible.*run the benchmark again"):
+        fast.report()
+    peaked = BenchResult(10.0, 16.0, 512, 128, 224, "fp32", "test", limit, limit, flops, {}, 4 * limit, 4 * limit)
+    assert "physical peak" in peaked.report() and "so the limit is 25% of it" in peaked.report()
