@@ -78,7 +78,7 @@ def _code(source) -> dict:
 
 def _fake_checkpoint(path: Path, config: dict) -> None:
     records.save_checkpoint({"model": {}, "optimizer": {}, "rng": torch.get_rng_state(), "epoch": 0,
-                             "history": {"config": config, "epochs": []}}, path)
+                             "history": {"config": config, "epochs": [{"epoch": 1}]}}, path)
 
 
 #: label -> argv (run in the tmp folder). Every one must exit non-zero with one `error:` line.

@@ -191,9 +191,9 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
                 sums.add(image_loss, logits, y, step)  # on the device: the host reads them every CHECK_EVERY steps
                 bar.update(1)
                 if on_step is not None:
-                    stopped = _stop_asked(on_step, Step(step + 1, epoch, images + sums.seen,
-                                                        seconds + time.perf_counter()
-                                                        - t0, image_loss, logits.detach(), y), device)
+                    now = seconds + time.perf_counter() - t0
+                    stopped = _stop_asked(on_step, Step(step + 1, epoch, images + sums.seen, now, image_loss,
+                                                        logits.detach(), y), device)
                 planned_end = step + 1 >= schedule.total_steps
                 if (i + 1) % CHECK_EVERY == 0 or i + 1 == steps_per_epoch or stopped or planned_end:
                     # From the second epoch on, this run wrote a checkpoint or resumed from one.
@@ -209,10 +209,9 @@ def fit(model: nn.Module, train_loader: Any, test_loader: Any = None, *, epochs:
                                             f"{_clock(pacer.seconds_left())} to the deadline", refresh=False)
                 if stopped or planned_end:
                     break
-            record = _end_epoch(model, sums, epoch, epoch * steps_per_epoch + i + 1, t0, optimizer, schedule,
-                                test_loader, evaluate_on, num_classes, device, precision, bar)
-            seconds, images = seconds + record["train_seconds"], images + record["images"]
-            del record["images"]
+            record, seen = _end_epoch(model, sums, epoch, epoch * steps_per_epoch + i + 1, t0, optimizer, schedule,
+                                      test_loader, evaluate_on, num_classes, device, precision, bar)
+            seconds, images = seconds + record["train_seconds"], images + seen
             history.epochs.append(record)
             if ckpt is not None and not stopped and shard.rank == 0:  # a part-epoch must not pass for a whole one
                 save_checkpoint({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
@@ -277,8 +276,8 @@ def _stop_asked(on_step: Callable[[Step], bool], step: Step, device: torch.devic
 
 def _end_epoch(model: nn.Module, sums: _Sums, epoch: int, steps: int, t0: float, optimizer: torch.optim.Optimizer,
                schedule: Schedule, test_loader: Any, evaluate_on: Optional[Mapping[str, Any]], num_classes: int,
-               device: torch.device, precision: Optional[str], bar: Any) -> dict[str, Any]:
-    """The epoch's record: its sums across processes, then the evaluations, which the schedule may watch."""
+               device: torch.device, precision: Optional[str], bar: Any) -> tuple[dict[str, Any], int]:
+    """The epoch's record and its images: its sums across processes, then the evaluations the schedule may watch."""
     train_seconds = time.perf_counter() - t0
     seen_t = sum_across(torch.tensor([sums.seen], dtype=torch.float64, device=device))
     sum_across(sums.loss)
@@ -295,7 +294,7 @@ def _end_epoch(model: nn.Module, sums: _Sums, epoch: int, steps: int, t0: float,
     bar.set_postfix(loss=f"{record['train_loss']:.3f}", acc=f"{record['train_acc']:.3f}",
                     test=f"{record.get('test_acc', float('nan')):.3f}")
     bar.close()
-    return {**record, "images": seen}
+    return record, seen
 
 
 def _stop_if_nonfinite(first_bad_step: int, recipe: Recipe, kept_checkpoint: bool) -> None:

@@ -7,6 +7,7 @@ so writing or reading a record does not load the training engine.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import os
 import platform
@@ -131,6 +132,14 @@ class History:
                 f"{num(e.get('images_per_s'), '.1f')} images/s")
 
 
+    @property
+    def training_share(self) -> Optional[float]:
+        """The share of the run's wall time spent in training steps (None before the run recorded its time)."""
+        wall = self.provenance.get("wall_seconds")
+        if not isinstance(wall, (int, float)) or wall <= 0:
+            return None
+        return sum(e.get("train_seconds", 0.0) for e in self.epochs) / wall
+
     def budget_summary(self) -> str:
         """How a run with a time budget (`train(minutes=...)`) was planned and how long it really took."""
         plan, p = self.config.get("budget"), self.provenance
@@ -150,20 +159,56 @@ class History:
                 f"measured {plan['batch_size'] / plan['seconds_per_step']:.1f} training images/s, planned "
                 f"{plan['steps']} steps = {plan['images']:,} images "
                 f"({plan['images'] / plan['train_images']:.2f} epochs), "
-                f"predicted {plan['predicted_seconds'] / 60:.1f} min; {replanned}{took}; test accuracy "
+                f"predicted {plan['predicted_seconds'] / 60:.1f} min; {replanned}{took}"
+                + (f", {self.training_share:.0%} of it training" if self.training_share is not None
+                   and not p.get("resumed_after_epoch") else "") + "; test accuracy "
                 + (f"{self.final_test_acc:.2%}" if self.final_test_acc is not None else "n/a"))
 
 
 # ----------------------------------------------------------------------------- checkpoints
 
-CHECKPOINT_KEYS = frozenset({"model", "optimizer", "rng", "epoch", "history"})
+CHECKPOINT_KEYS = frozenset({"model", "optimizer", "rng", "epoch", "history", "checksum"})
+
+
+def state_checksum(state: dict[str, Any]) -> str:
+    """SHA-256 of a training state's content: every tensor's dtype, shape and bytes and every other value, in a
+    fixed order ("checksum" itself left out). torch.load does not verify a checkpoint's bytes; this does."""
+    import torch
+
+    digest = hashlib.sha256()
+
+    def feed(key: str, value: Any) -> None:
+        digest.update(key.encode())
+        if isinstance(value, torch.Tensor):
+            t = value.detach().to("cpu").contiguous().reshape(-1)
+            digest.update(f"{t.dtype}{tuple(value.shape)}".encode())
+            digest.update(t.view(torch.uint8).numpy().tobytes())
+        elif isinstance(value, dict):
+            for k in sorted(value, key=str):
+                feed(f"{key}/{k}", value[k])
+        elif isinstance(value, (list, tuple)):
+            for i, v in enumerate(value):
+                feed(f"{key}[{i}]", v)
+        else:
+            digest.update(repr(value).encode())
+
+    for k in sorted(state):
+        if k != "checksum":
+            feed(k, state[k])
+    return digest.hexdigest()
 
 
 def save_checkpoint(state: dict[str, Any], path: Union[str, Path]) -> Path:
-    """torch.save a training state to `path` atomically."""
+    """torch.save a training state to `path` atomically, with the checksum of its content inside."""
     import torch
 
-    return atomic_write(path, lambda tmp: torch.save(state, tmp))
+    state = {**state, "checksum": state_checksum(state)}
+    try:
+        return atomic_write(path, lambda tmp: torch.save(state, tmp))
+    except OSError as e:  # disk full, file-size limit, a folder taken away: say which, and that nothing was replaced
+        raise ValueError(f"could not write the checkpoint {path} ({e.strerror or e}); the previous checkpoint, if "
+                         f"any, is untouched. Free some space (a checkpoint of alexnet_d2l takes about 375 MB) or "
+                         f"write elsewhere (--out)") from None
 
 
 def load_checkpoint(path: Union[str, Path], mmap: bool = False) -> dict[str, Any]:
@@ -196,8 +241,35 @@ def load_checkpoint(path: Union[str, Path], mmap: bool = False) -> dict[str, Any
     missing = CHECKPOINT_KEYS - set(state) if isinstance(state, dict) else CHECKPOINT_KEYS
     if missing:
         raise ValueError(f"checkpoint {path} lacks {sorted(missing)}: it was not written by "
-                         f"alexnet_lib.engine.loop.fit")
+                         f"alexnet_lib.engine.loop.fit (or by a version without checksums); train again without resume")
+    if state["checksum"] != state_checksum(state):
+        raise ValueError(f"checkpoint {path} is damaged: its content does not match the checksum written with it "
+                         f"(a changed byte, a bad copy or an edit); it was not used. Delete it and train again "
+                         f"without resume")
+    _check_state_fields(state, path)
     return state
+
+
+def _check_state_fields(state: dict[str, Any], path: Path) -> None:
+    """Refuse a checkpoint whose fields disagree with each other: its epoch, its history, its weights."""
+    import torch
+
+    history, epoch = state["history"], state["epoch"]
+    epochs = history.get("epochs") if isinstance(history, dict) else None
+    problem = None
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+        problem = f"epoch={epoch!r} is not a count of finished epochs"
+    elif not isinstance(epochs, list) or len(epochs) != epoch + 1:
+        problem = f"epoch={epoch} but its history records {len(epochs) if isinstance(epochs, list) else 'no'} epochs"
+    elif not isinstance(epochs[-1], dict) or epochs[-1].get("epoch") != epoch + 1:
+        problem = f"epoch={epoch} but its history's last epoch is {epochs[-1].get('epoch')!r}"
+    elif not isinstance(history.get("config"), dict):
+        problem = "its history has no config"
+    elif not isinstance(state["model"], dict) or not all(isinstance(v, torch.Tensor) for v in state["model"].values()):
+        problem = "its model weights are not a state dict of tensors"
+    if problem:
+        raise ValueError(f"checkpoint {path} disagrees with itself: {problem}; it was not used. Delete it and "
+                         f"train again without resume")
 
 
 # ----------------------------------------------------------------------------- recorded runs (data/runs)

@@ -204,14 +204,15 @@ def state() -> dict:
     opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
     net(torch.ones(1, 3)).sum().backward()
     opt.step()
-    return {"model": net.state_dict(), "optimizer": opt.state_dict(), "rng": torch.get_rng_state(), "epoch": 2,
+    # Two epochs done: the second (0-based epoch 1) wrote this state.
+    return {"model": net.state_dict(), "optimizer": opt.state_dict(), "rng": torch.get_rng_state(), "epoch": 1,
             "history": history().to_dict(), "plateau": None}
 
 
 def test_checkpoint_round_trip_holds_tensors_and_plain_data(tmp_path):
     s = state()
     loaded = load_checkpoint(save_checkpoint(s, tmp_path / "ck.pt"))
-    assert set(loaded) == set(s) and loaded["epoch"] == 2 and loaded["history"] == s["history"]
+    assert set(loaded) == set(s) | {"checksum"} and loaded["epoch"] == 1 and loaded["history"] == s["history"]
     assert all(torch.equal(loaded["model"][k], v) for k, v in s["model"].items())
     assert torch.equal(loaded["rng"], s["rng"])
     momentum = [d["optimizer"]["state"][0]["momentum_buffer"] for d in (loaded, s)]
@@ -270,12 +271,48 @@ def test_checkpoint_errors(tmp_path):
     with pytest.raises(ValueError, match="checkpoint .*text.pt"):
         load_checkpoint(tmp_path / "text.pt")
     torch.save({"model": {}, "epoch": 0}, tmp_path / "other.pt")
-    with pytest.raises(ValueError,
-                       match=r"lacks \['history', 'optimizer', 'rng'\].*not written by alexnet_lib.engine.loop.fit"):
+    with pytest.raises(ValueError, match=r"lacks \['checksum', 'history', 'optimizer', 'rng'\].*not written by "
+                                         r"alexnet_lib.engine.loop.fit"):
         load_checkpoint(tmp_path / "other.pt")
     torch.save([1, 2], tmp_path / "list.pt")
     with pytest.raises(ValueError, match="lacks"):
         load_checkpoint(tmp_path / "list.pt")
+
+
+def test_a_damaged_checkpoint_is_refused_not_trusted(tmp_path):
+    """torch.load does not check a zip's CRCs: a changed weight byte loads silently unless the content is hashed."""
+    s = state()
+    raw = bytearray(save_checkpoint(s, tmp_path / "ck.pt").read_bytes())
+    weights = s["model"]["weight"].numpy().tobytes()
+    at = raw.find(weights)  # the weight tensor's bytes, stored uncompressed in the zip
+    assert at > 0
+    raw[at] ^= 0xFF
+    (tmp_path / "flipped.pt").write_bytes(raw)
+    with pytest.raises(ValueError, match="is damaged: its content does not match the checksum"):
+        load_checkpoint(tmp_path / "flipped.pt")
+    # An edited field with its checksum recomputed (a careful forger) still has to agree with its history.
+    for change, match in ((dict(epoch=999), "epoch=999 but its history records 2 epochs"),
+                          (dict(epoch=-1), "epoch=-1 is not a count of finished epochs"),
+                          (dict(model={"weight": [1, 2]}), "its model weights are not a state dict of tensors")):
+        save_checkpoint({**state(), **change}, tmp_path / "edited.pt")
+        with pytest.raises(ValueError, match=f"disagrees with itself: {match}"):
+            load_checkpoint(tmp_path / "edited.pt")
+
+
+def test_a_checkpoint_that_cannot_be_written_says_why_and_keeps_the_old_one(tmp_path, monkeypatch):
+    import errno
+
+    path = save_checkpoint(state(), tmp_path / "ck.pt")
+    before = path.read_bytes()
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(torch, "save", disk_full)
+    with pytest.raises(ValueError, match=r"could not write the checkpoint .*No space left on device.*the previous "
+                                         r"checkpoint, if any, is untouched"):
+        save_checkpoint(state(), path)
+    assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["ck.pt"]
 
 
 # ----------------------------------------------------------------------------- recorded runs: where they come from

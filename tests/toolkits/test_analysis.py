@@ -75,11 +75,12 @@ def test_nearest_neighbours_matches_brute_force():
 
 def test_model_from_checkpoint(tmp_path, model):
     path = save_checkpoint({"model": model.state_dict(), "optimizer": {}, "rng": torch.get_rng_state(), "epoch": 0,
-                            "history": {"config": {"model": "alexnet_d2l"}, "epochs": []}}, tmp_path / "ck.pt")
+                            "history": {"config": {"model": "alexnet_d2l"}, "epochs": [{"epoch": 1}]}},
+                           tmp_path / "ck.pt")
     loaded = A.model_from_checkpoint(path)
     assert all(torch.equal(a, b) for a, b in zip(loaded.state_dict().values(), model.state_dict().values()))
     save_checkpoint({"model": {}, "optimizer": {}, "rng": torch.get_rng_state(), "epoch": 0,
-                     "history": {"config": {"model": "Sequential"}}}, tmp_path / "other.pt")
+                     "history": {"config": {"model": "Sequential"}, "epochs": [{"epoch": 1}]}}, tmp_path / "other.pt")
     with pytest.raises(ValueError, match="holds a 'Sequential' model; rebuild that model yourself"):
         A.model_from_checkpoint(tmp_path / "other.pt")
 
