@@ -21,7 +21,7 @@ def _train(args: argparse.Namespace) -> int:
     from . import distributed
     from .engine.run import train
 
-    out = Path(args.out) if args.out else Path("runs-local") / f"{args.profile or 'auto'}-{args.recipe}"
+    out = Path(args.out).expanduser() if args.out else Path("runs-local") / f"{args.profile or 'auto'}-{args.recipe}"
     try:
         train(profile=args.profile, recipe=args.recipe, epochs=args.epochs, out=out, device=args.device,
               resume=args.resume, overwrite=args.overwrite, seed=args.seed, lr=args.lr,
@@ -44,25 +44,32 @@ def _data(args: argparse.Namespace) -> int:
 
 def _bench(args: argparse.Namespace) -> int:
     from .experiments.bench import run_benchmark
+    from .files import check_output_file
 
+    out = check_output_file(args.out, "--out") if args.out else None  # now, not after minutes of measuring
     result = run_benchmark(images=args.images, batch_size=args.batch_size, workers=args.workers,
                            device=args.device)
     print(result.report())
-    if args.out:
-        print(f"wrote {result.save(args.out)}")
+    if out is not None:
+        print(f"wrote {result.save(out)}")
     return 0
 
 
 def _analyse(args: argparse.Namespace) -> int:
     from .engine.records import History
+    from .files import check_output_file
     from .toolkits.analysis import analyse, model_from_checkpoint, save_analysis
 
-    run = Path(args.run)
+    run = Path(args.run).expanduser()
     if not run.is_dir():
         raise ValueError(f"{run} is not a folder written by `train --out` (history.json and checkpoint.pt)")
+    out = check_output_file(args.out if args.out else run / "analysis.json", "--out")
     history = History.load(run / "history.json")
-    record = analyse(model_from_checkpoint(run / "checkpoint.pt"), history.to_dict())
-    print(f"test accuracy {record['test_accuracy']:.4f}; wrote {save_analysis(record, args.out)}")
+    model = model_from_checkpoint(run / "checkpoint.pt")
+    print(f"analysing {run}: predictions and features of the 10,000 test images and of the neighbour pool, then "
+          f"the nearest neighbours (a few minutes on a CPU) ...", flush=True)
+    record = analyse(model, history.to_dict())
+    print(f"test accuracy {record['test_accuracy']:.4f}; wrote {save_analysis(record, out)}")
     return 0
 
 
@@ -70,10 +77,11 @@ def _record(args: argparse.Namespace) -> int:
     import importlib
 
     from .engine.records import RUNS_DIR
+    from .files import check_output_file
 
     module = importlib.import_module(f".experiments.{args.experiment}", __package__)
     suffix = "" if args.scale == "cpu" else f"_{args.scale}"
-    out = Path(args.out) if args.out else RUNS_DIR / f"{args.experiment}{suffix}.json"
+    out = check_output_file(args.out if args.out else RUNS_DIR / f"{args.experiment}{suffix}.json", "--out")
     module.EXPERIMENT.run(args.scale, out=out)
     print(f"wrote {out}")
     return 0
@@ -137,7 +145,7 @@ def _parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("analyse", help="confusion, mistakes, conv1 filters and neighbours of a trained run")
     a.add_argument("run", help="a folder written by `train --out` (history.json and checkpoint.pt)")
-    a.add_argument("--out", required=True, help="the analysis JSON to write, e.g. data/runs/cpu_fast_analysis.json")
+    a.add_argument("--out", help="the analysis JSON to write (default: RUN/analysis.json, beside the run)")
     a.set_defaults(func=_analyse)
 
     r = sub.add_parser("record", help="re-make a recorded experiment of the chapters (data/runs/NAME.json)")

@@ -1,13 +1,15 @@
-"""Files that are never seen half-written: atomic writes (a temp file renamed into place) and clear JSON reads."""
+"""Files never seen half-written (atomic writes), folders one run at a time (a lock), and clear JSON reads."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import socket
 import tempfile
+import time
 from pathlib import Path
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Iterator, Optional, Union
 
 
 def _umask_mode() -> int:
@@ -77,3 +79,76 @@ def read_json(path: Union[str, Path], what: str = "JSON file", fix: str = "") ->
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ValueError(f"{path} is not a readable {what} ({type(e).__name__}: {e}){fix}") from None
 
+
+
+#: A lock file that cannot be read yet may be one another process is writing this very moment.
+_LOCK_GRACE_S = 30.0
+
+
+def _lock_holder(lock: Path) -> Optional[str]:
+    """Who holds `lock` ('process N' or 'process N on HOST'), or None if it is stale: its process has ended."""
+    try:
+        pid_text, host = lock.read_text(encoding="utf-8").split()[:2]
+        pid = int(pid_text)
+    except (OSError, ValueError):
+        try:
+            young = time.time() - lock.stat().st_mtime < _LOCK_GRACE_S
+        except OSError:
+            return None
+        return "a process that is starting" if young else None
+    if host != socket.gethostname():
+        return f"process {pid} on {host}"  # another machine's process cannot be checked: trust the lock
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass  # it runs, as another user
+    return f"process {pid}"
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Union[str, Path]) -> Iterator[Path]:
+    """Hold FOLDER/.lock while a run writes there: a second run into the same folder is refused, not interleaved.
+
+    A lock whose process no longer runs (killed, or the machine restarted) is taken over.
+    """
+    folder = Path(folder)
+    lock = folder / ".lock"
+    for _ in range(3):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            holder = _lock_holder(lock)
+            if holder is not None:
+                raise ValueError(f"{folder} is in use by another run ({holder}): two runs writing one folder would "
+                                 f"overwrite each other's history and checkpoint; wait for it to end, or write to "
+                                 f"another folder (--out)") from None
+            with contextlib.suppress(FileNotFoundError):
+                lock.unlink()  # stale: its process has ended
+            continue
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(f"{os.getpid()} {socket.gethostname()}\n")
+        break
+    else:
+        raise ValueError(f"could not take {lock}: other runs keep taking it; wait, or write to another folder")
+    try:
+        yield lock
+    finally:
+        with contextlib.suppress(OSError):
+            lock.unlink()
+
+
+def check_output_file(path: Union[str, Path], what: str = "output") -> Path:
+    """`path` (with ~ expanded) if a file can be written there; a ValueError now, before any work, if not."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise ValueError(f"{what} {path} is a folder; give the path of a file, e.g. {path / 'out.json'}")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ValueError(f"cannot write {what} {path}: {parent} is a file, not a folder")
+            if not os.access(parent, os.W_OK):
+                raise ValueError(f"cannot write {what} {path}: {parent} is not writable; choose another place")
+            break
+    return path

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Iterator, Optional, Union
 
 import torch
 from torch import nn
@@ -19,7 +20,7 @@ from .._checks import check_int
 from ..data.loader import DeviceLoader, fashion_mnist_splits
 from ..device import parse_device
 from ..distributed import current_shard, max_across
-from ..files import remove_stale_temp_files
+from ..files import folder_lock, remove_stale_temp_files
 from ..net.model import alexnet_d2l
 from .budget import Pacer, Speeds, check_minutes, plan_budget, smallest_budget, validation_images
 from .host_memory import keep_freed_memory
@@ -123,7 +124,10 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
     numerics = choose_precision(device, precision)
     out_dir = _check_out(out, resume, overwrite)
     ckpt = out_dir / "checkpoint.pt" if out_dir is not None else None
-    check_int("seed", seed, 0)
+    check_int("seed", seed, 0, 2 ** 63 - 1)
+    if device.type == "cpu" and precision == "fp16" and verbose:
+        print("note: fp16 on a CPU is emulated and runs many times slower than fp32; it is here to try the path a "
+              "GPU without bf16 (Colab's T4) takes, not to train")
     if model is not None and dropout is not None:
         raise ValueError("dropout= sets the dropout of the default alexnet_d2l; with your own model, set it there")
     model_name = type(model).__name__ if model is not None else "alexnet_d2l"
@@ -134,60 +138,62 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
         batch_size=prof.batch_size, size=prof.size, device=device, validation=prof.validation,
         train_subset=images if images is not None else prof.train_subset, test_subset=prof.test_subset,
         seed=seed, root=root, channels_last=numerics.channels_last, shard=shard)
-    if out_dir is not None and shard.rank == 0:
-        _make_writable(out_dir)
-    val_images = splits.val.num_images if splits.val is not None else 0
-    if verbose:
-        print(f"profile {prof.name} ({prof.description}) · device {device} ({provenance(device)['device_name']})"
-              + (f" · {shard.world} processes" if shard.world > 1 else "") + "\n"
-              f"{splits.train.num_images} train / {val_images} validation / {splits.test.num_images} test images "
-              f"at {prof.size}x{prof.size} · batch {prof.batch_size} · recipe {rec.name} (lr {rec.lr:g}) · "
-              f"{numerics.label}")
-    saved = None
-    if resume and ckpt is not None and ckpt.exists():
-        # Only the settings are wanted here (fit reads the weights): mapped, the 375 MB are not read twice.
-        saved = load_checkpoint(ckpt, mmap=True).get("history", {}).get("config", {})
-    resumed_plan, max_steps, pacer, val = None, None, None, splits.val
-    if saved is not None and (budget is not None or "budget" in saved):
-        resumed_plan, max_steps, n_epochs = _resumed_length(saved, ckpt, minutes, n_epochs, verbose)
-        val = _validation_subset(splits.val, resumed_plan.get("eval_images_per_epoch") if resumed_plan else None)
-    elif budget is not None:
-        speeds = measure(model, splits.train, splits.test, rec, device, precision, say=print if verbose else None)
-        n_val = validation_images(budget, speeds, val_images, len(splits.train)) if val_images else 0
-        val = _validation_subset(splits.val, n_val)
-        plan = plan_budget(budget, speeds, len(splits.train), prof.batch_size, splits.train.num_images, n_val,
-                           spent_seconds=time.perf_counter() - t_start, final_eval_images=splits.test.num_images)
-        n_epochs = plan.epochs
-        pacer = Pacer(plan, deadline=t_start + budget * 60, device=device, say=tqdm.write if verbose else None)
+    with contextlib.ExitStack() as held:
+        if out_dir is not None and shard.rank == 0:
+            held.enter_context(_claim(out_dir))  # one run at a time; a refused run leaves no empty folder
+        val_images = splits.val.num_images if splits.val is not None else 0
         if verbose:
-            print(plan.text())
-            if n_val:
-                print(f"validation: {n_val:,} of the {val_images:,} held-out images at each epoch's end (standard "
-                      f"error of an accuracy near 90%: {100 * math.sqrt(0.09 / n_val):.1f} points); the "
-                      f"{splits.test.num_images:,} test images once, at the end")
-            print(f"the smallest budget that trains here: "
-                  f"{smallest_budget(speeds, n_val, plan.spent_seconds, splits.test.num_images):g} min")
-    if resumed_plan is None and pacer is None and verbose:
-        print(f"{n_epochs} epoch(s)")
-    budgeted = pacer is not None or resumed_plan is not None  # the test set once at the end, not every epoch
-    history = fit(model, splits.train, None if budgeted else splits.test, epochs=n_epochs, recipe=rec, device=device,
-                  precision=precision, seed=seed, checkpoint=ckpt, resume=resume, overwrite=overwrite,
-                  profile=prof.name, progress=progress, evaluate_on={"val": val} if val is not None else None,
-                  max_steps=max_steps, pacer=pacer,
-                  extra_config={"model": model_name, **({"dropout": dropout} if model_name == "alexnet_d2l" else {}),
-                                **({"budget": resumed_plan} if resumed_plan is not None else {})})
-    if budgeted and history.epochs:
-        test = evaluate(model, splits.test, device=device, precision=precision)
-        history.epochs[-1].update(test_acc=test.accuracy, test_loss=test.loss)
-        history.config["final_test_images"] = splits.test.num_images
-    # This process's wall time: after a resume, the time of the part it ran.
-    history.provenance["wall_seconds"] = time.perf_counter() - t_start
-    if out_dir is not None and shard.rank == 0:
-        history.save(out_dir / "history.json")
-    if verbose:
-        print(history.summary())
-        if "budget" in history.config:
-            print(history.budget_summary())
+            print(f"profile {prof.name} ({prof.description}) · device {device} ({provenance(device)['device_name']})"
+                  + (f" · {shard.world} processes" if shard.world > 1 else "") + "\n"
+                  f"{splits.train.num_images} train / {val_images} validation / {splits.test.num_images} test images "
+                  f"at {prof.size}x{prof.size} · batch {prof.batch_size} · recipe {rec.name} (lr {rec.lr:g}) · "
+                  f"{numerics.label}")
+        saved = None
+        if resume and ckpt is not None and ckpt.exists():
+            # Only the settings are wanted here (fit reads the weights): mapped, the 375 MB are not read twice.
+            saved = load_checkpoint(ckpt, mmap=True).get("history", {}).get("config", {})
+        resumed_plan, max_steps, pacer, val = None, None, None, splits.val
+        if saved is not None and (budget is not None or "budget" in saved):
+            resumed_plan, max_steps, n_epochs = _resumed_length(saved, ckpt, minutes, n_epochs, verbose)
+            val = _validation_subset(splits.val, resumed_plan.get("eval_images_per_epoch") if resumed_plan else None)
+        elif budget is not None:
+            speeds = measure(model, splits.train, splits.test, rec, device, precision, say=print if verbose else None)
+            n_val = validation_images(budget, speeds, val_images, len(splits.train)) if val_images else 0
+            val = _validation_subset(splits.val, n_val)
+            plan = plan_budget(budget, speeds, len(splits.train), prof.batch_size, splits.train.num_images, n_val,
+                               spent_seconds=time.perf_counter() - t_start, final_eval_images=splits.test.num_images)
+            n_epochs = plan.epochs
+            pacer = Pacer(plan, deadline=t_start + budget * 60, device=device, say=tqdm.write if verbose else None)
+            if verbose:
+                print(plan.text())
+                if n_val:
+                    print(f"validation: {n_val:,} of the {val_images:,} held-out images at each epoch's end (standard "
+                          f"error of an accuracy near 90%: {100 * math.sqrt(0.09 / n_val):.1f} points); the "
+                          f"{splits.test.num_images:,} test images once, at the end")
+                print(f"the smallest budget that trains here: "
+                      f"{smallest_budget(speeds, n_val, plan.spent_seconds, splits.test.num_images):g} min")
+        if resumed_plan is None and pacer is None and verbose:
+            print(f"{n_epochs} epoch(s)")
+        budgeted = pacer is not None or resumed_plan is not None  # the test set once at the end, not every epoch
+        extra = {"model": model_name, **({"dropout": dropout} if model_name == "alexnet_d2l" else {}),
+                 **({"budget": resumed_plan} if resumed_plan is not None else {})}
+        history = fit(model, splits.train, None if budgeted else splits.test, epochs=n_epochs, recipe=rec,
+                      device=device, precision=precision, seed=seed, checkpoint=ckpt, resume=resume,
+                      overwrite=overwrite, profile=prof.name, progress=progress,
+                      evaluate_on={"val": val} if val is not None else None, max_steps=max_steps, pacer=pacer,
+                      extra_config=extra)
+        if budgeted and history.epochs:
+            test = evaluate(model, splits.test, device=device, precision=precision)
+            history.epochs[-1].update(test_acc=test.accuracy, test_loss=test.loss)
+            history.config["final_test_images"] = splits.test.num_images
+        # This process's wall time: after a resume, the time of the part it ran.
+        history.provenance["wall_seconds"] = time.perf_counter() - t_start
+        if out_dir is not None and shard.rank == 0:
+            history.save(out_dir / "history.json")
+        if verbose:
+            print(history.summary())
+            if "budget" in history.config:
+                print(history.budget_summary())
     return model, history
 
 
@@ -203,26 +209,45 @@ def _check_out(out: Union[str, Path, None], resume: bool, overwrite: bool) -> Op
     """`out` as a folder that may take this run: refused if it is a file, or holds a run not to be continued."""
     if out is None:
         return None
-    out_dir = Path(out)
+    out_dir = Path(out).expanduser()  # a quoted '~/runs' means the home folder, as unquoted it would
     if out_dir.exists() and not out_dir.is_dir():
         raise ValueError(f"out={str(out_dir)!r} is a file; give a folder for history.json and checkpoint.pt")
     if resume and overwrite:
         raise ValueError("resume continues the run in out and overwrite replaces it: choose one")
+    for name in ("history.json", "checkpoint.pt"):
+        if (out_dir / name).is_dir():
+            raise ValueError(f"{out_dir / name} is a folder, so the run could not be saved there; move it away or "
+                             f"choose another folder")
+    if resume and (out_dir / "history.json").exists() and not (out_dir / "checkpoint.pt").exists():
+        raise ValueError(f"{out_dir} holds history.json but no checkpoint.pt, so there is nothing to resume, and "
+                         f"starting afresh would replace that history; replace it with overwrite=True (--overwrite), "
+                         f"or choose another folder")
     if not (resume or overwrite) and ((out_dir / "history.json").exists() or (out_dir / "checkpoint.pt").exists()):
         raise ValueError(f"{out_dir} already holds a run; continue it with resume=True (--resume), replace it "
                          f"with overwrite=True (--overwrite), or choose another folder")
     return out_dir
 
 
-def _make_writable(out_dir: Path) -> None:
-    """Create `out_dir` and prove it takes a file now, not after an epoch of training."""
+@contextlib.contextmanager
+def _claim(out_dir: Path) -> Iterator[None]:
+    """Hold `out_dir` for this run: created and proved writable now, locked while the run lasts, and removed again
+    if this run created it and fails before writing anything there."""
+    created = not out_dir.exists()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        tempfile.TemporaryFile(dir=out_dir).close()
+        tempfile.TemporaryFile(dir=out_dir).close()  # an unwritable folder found now, not after an epoch
     except OSError as e:
         raise ValueError(f"out={str(out_dir)!r} cannot be written ({e.strerror or e}); choose a folder you "
                          f"can write") from None
-    remove_stale_temp_files(out_dir)
+    try:
+        with folder_lock(out_dir):
+            remove_stale_temp_files(out_dir)
+            yield
+    except BaseException:
+        if created:
+            with contextlib.suppress(OSError):
+                out_dir.rmdir()  # only if empty: whatever the run wrote stays
+        raise
 
 
 def _resumed_length(saved: dict[str, Any], ckpt: Path, minutes: Optional[float], n_epochs: int,
