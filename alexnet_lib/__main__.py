@@ -48,7 +48,7 @@ def _bench(args: argparse.Namespace) -> int:
 
     out = check_output_file(args.out, "--out") if args.out else None  # now, not after minutes of measuring
     result = run_benchmark(images=args.images, batch_size=args.batch_size, workers=args.workers,
-                           device=args.device)
+                           device=args.device, precision=args.precision)
     print(result.report())
     if out is not None:
         print(f"wrote {result.save(out)}")
@@ -140,6 +140,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--batch-size", type=int, default=128)
     b.add_argument("--workers", type=int, default=4, help="DataLoader workers for d2l's way (d2l uses 4)")
     b.add_argument("--device")
+    b.add_argument("--precision", choices=PRECISIONS, default="auto",
+                   help="our loop's precision (default: the device's best; fp32 compares like with like)")
     b.add_argument("--out", help="also write the measurement and its provenance as JSON (e.g. data/runs/bench.json)")
     b.set_defaults(func=_bench)
 

@@ -5,11 +5,14 @@ They read the records in `data/runs/` (see `alexnet_lib.engine.records.load_reco
 
 from __future__ import annotations
 
+import math
 from typing import Optional, Sequence
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ..engine.records import History
+from ..tables import Table
 from ._figures import axes_for, finish, style
 
 EXPERIMENT_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
@@ -84,4 +87,51 @@ def plot_effects(record: dict, ax: Optional[Axes] = None) -> Figure:
     ax.set_ylim(max(0.0, min(values) - max(spread, 0.01)), min(1.0, max(values) + max(spread, 0.01)))
     ax.set_xticks(range(len(labels)), [label.replace(", ", ",\n") for label in labels], fontsize=8)
     style(ax, ylabel="test accuracy", grid="y", title=f"{len(seeds)} seed(s); lines join runs that share a seed")
+    return finish(fig)
+
+
+def _budgeted(histories: Sequence[dict]) -> list[History]:
+    """The histories as History objects, each checked to be a finished run with a time budget."""
+    runs = [History.from_dict(h, f"history {i}") for i, h in enumerate(histories)]
+    for i, h in enumerate(runs):
+        if not isinstance(h.config.get("budget"), dict) or h.final_test_acc is None:
+            raise ValueError(f"history {i} is not a finished run with a time budget (train(minutes=...) records one)")
+    return runs
+
+
+def budget_table(histories: Sequence[dict]) -> Table:
+    """One row per budgeted run: minutes, seed, steps, images, wall time, the share spent training, accuracies."""
+    rows = []
+    for h in sorted(_budgeted(histories), key=lambda h: (h.config["budget"]["minutes"], h.config["seed"])):
+        plan, last = h.config["budget"], h.epochs[-1]
+        full, rest = divmod(last["steps"], plan["steps_per_epoch"])  # an epoch's last batch may be short
+        images = full * plan["train_images"] + min(rest * plan["batch_size"], plan["train_images"])
+        rows.append((f"{plan['minutes']:g}", f"{h.config['seed']}", f"{last['steps']:,}", f"{images:,}",
+                     f"{h.provenance['wall_seconds'] / 60:.1f}", f"{h.training_share:.0%}",
+                     f"{last['val_acc']:.2%}" if "val_acc" in last else "n/a", f"{h.final_test_acc:.2%}"))
+    return Table(("minutes", "seed", "steps", "images", "wall min", "training", "val acc", "test acc"), tuple(rows),
+                 numeric=(0, 1, 2, 3, 4, 5, 6, 7))
+
+
+def plot_budgets(histories: Sequence[dict], ax: Optional[Axes] = None) -> Figure:
+    """Test accuracy against the budget in minutes: one dot per seed with its test-sample 95% interval, a line
+    through the means."""
+    runs = _budgeted(histories)
+    fig, ax = axes_for(ax, (6, 3.5))
+    by_minutes: dict[float, list[float]] = {}
+    for h in runs:
+        acc, n = h.final_test_acc, h.config.get("final_test_images") or h.config.get("test_images")
+        by_minutes.setdefault(h.config["budget"]["minutes"], []).append(acc)
+        error = 1.96 * math.sqrt(acc * (1 - acc) / n) if n else 0.0  # the test sample's own error
+        ax.errorbar([h.config["budget"]["minutes"]], [100 * acc], yerr=[100 * error], fmt="o", capsize=3,
+                    color=EXPERIMENT_COLOURS[0], zorder=3)
+    xs = sorted(by_minutes)
+    ax.plot(xs, [100 * sum(by_minutes[m]) / len(by_minutes[m]) for m in xs], color=EXPERIMENT_COLOURS[0],
+            label="mean over seeds; bars: 95% test-sample interval")
+    ax.set_xscale("log")
+    ax.minorticks_off()
+    ax.set_xticks(xs, [f"{m:g}" for m in xs])
+    device = runs[0].provenance.get("device_name", "?")
+    style(ax, f"budget in minutes (log scale), {device}, {runs[0].config.get('precision', '?')}",
+          "test accuracy, %", legend=True)
     return finish(fig)

@@ -147,9 +147,17 @@ def student_cells(nb: Any, name: str = "notebook") -> Any:
     return nb
 
 
+#: nbgrader's per-cell limit when it autogrades (its own default, 30 s, is shorter than the slowest cell of 5 of
+#: the 10 chapters on a 2-core CPU with ALEXNET_PROFILE=smoke, and a stopped cell fills the feedback with errors
+#: the learner did not cause).
+CELL_SECONDS = 600
+
+
 def configure(c: Any) -> None:
-    """Set up an nbgrader config (`c`, as in nbgrader_config.py) for these chapters' generate_assignment."""
+    """Set up an nbgrader config (`c`, as in nbgrader_config.py) for these chapters: generate_assignment's
+    preprocessors, and a per-cell time limit that fits every chapter when autograding."""
     pre = _nbgrader()
+    c.Execute.timeout = CELL_SECONDS
 
     class StudentCells(pre.NbGraderPreprocessor):
         """Remove written {solution} blocks and clear answer cells' outputs; refuse malformed solution markers."""

@@ -100,8 +100,9 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
     trains on a class-balanced subset of that many; `dropout` sets the classifier's dropout (default 0.5).
     Without `lr`, the recipe's rate is scaled by the profile's `lr_scale`, which suits its batch size.
     `precision` ("auto", "fp32", "bf16" or "fp16") overrides the device's choice. The profile's
-    validation images are held out of training and evaluated as `val_acc` each epoch. Under torchrun,
-    the processes train data-parallel and rank 0 alone prints and writes.
+    validation images are held out of training and evaluated as `val_acc` each epoch; with a budget, a
+    subset of them sized to it, and the test set once, after the last step (both counted in the plan).
+    Under torchrun, the processes train data-parallel and rank 0 alone prints and writes.
 
     With `out`, writes `out/history.json` and `out/checkpoint.pt` (atomically); a folder that already holds
     a run is refused unless `resume` (continue it, with its plan) or `overwrite` (replace it).

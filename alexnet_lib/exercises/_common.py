@@ -9,14 +9,17 @@ where float32 went in) count as right. No message prints the answer to its own q
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import io
 import itertools
 import math
 import numbers
 import os
+import signal
+import threading
 import traceback
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 import numpy as np
 import torch
@@ -70,15 +73,80 @@ def _learner_line(error: BaseException) -> str:
     return f" (line {frames[-1].lineno})" if frames else ""
 
 
+#: The most seconds one call of a learner's function may take before the checker stops it (an endless loop).
+CALL_SECONDS = 20.0
+
+
+class _TooSlow(BaseException):
+    """Raised inside a learner's function that ran past CALL_SECONDS."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the block after `seconds` (main thread on Unix, where a cell runs; elsewhere no limit)."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise _TooSlow()
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+_MUTABLE = (torch.Tensor, np.ndarray, list, dict, set, bytearray, tuple)
+
+
+def _copy(value: Any) -> Any:
+    """A copy of an argument the learner could change in place (tensors, arrays, lists, dicts); `value` itself for
+    anything else, or for what cannot be copied (then it is not checked either)."""
+    if not isinstance(value, _MUTABLE):
+        return value
+    try:
+        return copy.deepcopy(value)
+    except Exception:  # e.g. a non-leaf tensor that requires grad
+        return value
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether an argument still equals the checker's original (tensors and arrays bit for bit, NaN equal NaN)."""
+    try:
+        if isinstance(a, torch.Tensor):
+            return isinstance(b, torch.Tensor) and a.shape == b.shape and a.dtype == b.dtype and bool(
+                torch.equal(a, b) or torch.allclose(a, b, rtol=0, atol=0, equal_nan=True))
+        if isinstance(a, np.ndarray):
+            return isinstance(b, np.ndarray) and a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))
+        if isinstance(a, (list, tuple)):
+            return type(a) is type(b) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        if isinstance(a, dict):
+            return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+        return bool(a == b) or (a != a and b != b)  # NaN stays NaN
+    except Exception:  # a value that cannot be compared: nothing to say about it
+        return True
+
+
 def call(fn: Callable[..., Any], *args: Any) -> tuple[Any, str]:
     """Call a learner's function: (result, '') or (None, a one-line description of what went wrong).
 
-    SystemExit (`exit()`, `sys.exit()`) is caught like any exception; KeyboardInterrupt still stops the cell.
+    The function gets copies of the arguments, so changing them cannot change the checker's cases, and
+    changing one in place is itself a ❌; a call that runs past CALL_SECONDS is stopped. SystemExit
+    (`exit()`, `sys.exit()`) is caught like any exception; KeyboardInterrupt still stops the cell.
     """
+    given = tuple(_copy(a) for a in args)
     try:
-        return fn(*args), ""
+        with _time_limit(CALL_SECONDS):
+            result = fn(*given)
     except KeyboardInterrupt:
         raise
+    except _TooSlow:
+        return None, (f"it ran for more than {CALL_SECONDS:g} s and was stopped: a loop that never ends? (the "
+                      f"cases are small; a right answer takes well under a second)")
     except NotImplementedError:
         return None, "it raises NotImplementedError: replace that line with your code"
     except SystemExit:
@@ -87,6 +155,12 @@ def call(fn: Callable[..., Any], *args: Any) -> tuple[Any, str]:
         return None, "it raised RecursionError: a function that calls itself needs a case that stops"
     except BaseException as e:  # a learner's bug must become a hint, not a traceback
         return None, f"it raised {describe(e)}{_learner_line(e)}"
+    changed = [i for i, (a, g) in enumerate(zip(args, given)) if g is not a and not _same(a, g)]
+    if changed:
+        which = ", ".join(f"argument {i + 1}" for i in changed)
+        return None, (f"it changed its input in place ({which}); leave the input as it was and return a new "
+                      f"value (e.g. x.clone() or a copy of the list first)")
+    return result, ""
 
 
 def run_cases(fn: Any, usage: str, cases: Iterable[Case], success: str) -> bool:

@@ -13,8 +13,8 @@ record from `data/runs/` (fetched from the repository when the package is instal
 - `recipes`: the `fast` recipe with one part removed at a time;
 - `augmentation`: random patches and mirrors against none on a small training set, ten test patches against one;
 - `ensembles`: groups of small AlexNets whose softmax outputs are averaged, against their members
-  (not a runner `Experiment`: it chooses its rate with the runner's `select_rate` and writes the same
-  record schema, with groups in place of arms).
+  (each member trained by the runner's `one_run`, the rate chosen by its `select_rate`, the same record
+  schema; groups of members in place of arms and seeds).
 """
 
 from .schema import SCHEMA, load, make_record, save, validate, where_text

@@ -176,7 +176,9 @@ class BenchResult:
         if over:
             said = ", ".join(f"{k} = {v:.2f}" for k, v in over.items())
             raise ValueError(f"a loop ran faster than its measured limit ({said}), which is impossible: the limit "
-                             f"was measured too low (a busy moment of a shared machine); run the benchmark again")
+                             f"was measured too low, in a busy moment of a shared machine, or because on this CPU the "
+                             f"square matrix products run slower than the network's convolutions; run the benchmark "
+                             f"again, and if it recurs, the square-product limit does not hold on this CPU")
         return f
 
     def save(self, path: Union[str, Path]) -> Path:
@@ -213,8 +215,11 @@ def _peak_text(limit: float, peak: Optional[float]) -> str:
 
 
 def run_benchmark(images: int = 768, batch_size: int = 128, size: int = 224, workers: int = 4,
-                  device: Optional[str] = None, warmup: int = 1) -> BenchResult:
-    """Train the same net on the same images both ways and measure images per second."""
+                  device: Optional[str] = None, warmup: int = 1, precision: Optional[str] = None) -> BenchResult:
+    """Train the same net on the same images both ways and measure images per second.
+
+    `precision` forces ours ("fp32" compares the two loops in the same arithmetic); d2l's is always fp32.
+    """
     check_int("images", images, 1, 60_000)
     check_int("batch_size", batch_size, 1, 4096)
     check_int("size", size, 224, 224, hint=" (the benchmark trains alexnet_d2l, which takes 224x224 images)")
@@ -229,23 +234,23 @@ def run_benchmark(images: int = 768, batch_size: int = 128, size: int = 224, wor
     # Warm-up passes pay one-time costs (kernel selection, allocator growth) outside the timing.
     if warmup:
         train_d2l_way(wx, wy, batch_size, size, workers, dev)
-        train_our_way(wx, wy, batch_size, size, dev)
-    precision = choose_precision(dev)
-    dtypes = {torch.float32, precision.autocast_dtype or torch.float32}
+        train_our_way(wx, wy, batch_size, size, dev, precision)
+    numerics = choose_precision(dev, precision)
+    dtypes = {torch.float32, numerics.autocast_dtype or torch.float32}
     # A shared machine's speed drifts by 10-30% within minutes: the limit is the fastest product seen
     # before, between and after the two loops, so a slow moment cannot inflate either loop's fraction.
     limits = {d: [best_gemm_gflops(dev, d)] for d in dtypes}
     d2l = train_d2l_way(x, y, batch_size, size, workers, dev)
     for d in dtypes:
         limits[d].append(best_gemm_gflops(dev, d))
-    ours = train_our_way(x, y, batch_size, size, dev)
+    ours = train_our_way(x, y, batch_size, size, dev, precision)
     for d in dtypes:
         limits[d].append(best_gemm_gflops(dev, d))
     fp32 = max(limits[torch.float32])
-    ours_dtype = precision.autocast_dtype or torch.float32
+    ours_dtype = numerics.autocast_dtype or torch.float32
     peaks = (_cpu_peak(torch.float32), _cpu_peak(ours_dtype)) if dev.type == "cpu" else (None, None)
     where = provenance(dev)
-    result = BenchResult(d2l, ours, images, batch_size, size, precision.label, where["device_name"],
+    result = BenchResult(d2l, ours, images, batch_size, size, numerics.label, where["device_name"],
                          fp32, max(limits[ours_dtype]), training_flops_per_image(), where, *peaks)
     result.fractions  # noqa: B018 (a fraction above 1 is refused here, with its reason)
     return result

@@ -7,8 +7,10 @@ Members differ only in their seed, which sets their initial weights, their dropo
 in which they see the images. The learning rate is chosen once, by the runner's rule
 (`runner.select_rate`): the first member is trained at every rate of the scale's grid and the one with
 the best accuracy on a validation split carved from the training set wins (never the test set); every
-other member trains at that rate. The members are not runner arms: they share one training subset (an
-arm's subset follows its seed) and each keeps its test probabilities, from which every ensemble is made.
+other member trains at that rate. Each member is trained by the runner (`runner.one_run`) as the one arm of
+`MEMBER`; the runner's own loop over arms and seeds is not used, because members share one training
+subset (an arm's subset follows its seed) and each keeps its test probabilities, from which every
+ensemble is made.
 
 Members are grouped: each scale seed is a *group* of `members` networks, and groups are independent.
 Per group the record keeps every member's test-set probabilities (float16, compressed), so every number
@@ -35,13 +37,12 @@ from torch import nn
 
 from .._checks import check_choice, check_int
 from ..data.loader import DeviceLoader, Splits, fashion_mnist_splits
-from ..engine.loop import NonFiniteLossError, evaluate, fit
 from ..engine.metrics import top_k_accuracy, top_k_hits
 from ..engine.precision import choose_precision
 from ..engine.recipes import RECIPES, Recipe
 from ..tables import Table
 from ..toolkits.paper_results import ensemble_gain
-from .runner import BUILDERS, Scale, scale_device, select_rate
+from .runner import Arm, Experiment, Scale, one_run, scale_device, select_rate
 from .schema import load, make_record, save, validate, where_text
 from .sizes import alexnet_scales
 from .stats import Interval, paired_differences, t_interval, verdict, verdict_line
@@ -163,24 +164,23 @@ def _member_loader(splits: Splits, scale: Scale, seed: int) -> DeviceLoader:
                         shuffle=True, seed=seed, device=train.device)
 
 
+#: A member, as the runner trains an arm: the experiment's network, recipe and precision, and its softmax
+#: outputs on the test set kept as an end-of-run number.
+MEMBER = Experiment(NAME, QUESTION, MODEL, {"member": Arm()}, RECIPE, claims=(), scales={}, precision=PRECISION,
+                    base_model=BASE_MODEL, extra=lambda model, test: {"probabilities": softmax_outputs(model, test)},
+                    extra_metrics=("probabilities",))
+
+
 def _train_member(group: int, member: int, seed: int, lr: float, splits: Splits, scale: Scale,
                   device: torch.device) -> tuple[dict[str, Any], Optional[torch.Tensor]]:
-    """Train one member with `fit`; its run (validation accuracy, timings) and its test probabilities."""
-    model = BUILDERS[MODEL](scale.size, **BASE_MODEL)
-    t0 = time.perf_counter()
-    steps = len(splits.train) * scale.epochs
-    try:
-        fit(model, _member_loader(splits, scale, seed), None, epochs=scale.epochs, recipe=replace(RECIPE, lr=lr),
-            device=device, precision=PRECISION, seed=seed, progress=False)
-        diverged = False
-    except NonFiniteLossError:
-        diverged = True
+    """Train one member through the runner (`runner.one_run`); its run and its test probabilities."""
+    own = splits._replace(train=_member_loader(splits, scale, seed))  # the shared subset in the member's order
+    one = one_run(MEMBER, "member", lr, seed, own, scale, device, None)
+    diverged = one["diverged"]
     run = {"group": group, "member": member, "seed": seed, "lr": lr, "chosen": False, "diverged": diverged,
-           "steps": None if diverged else steps,
-           "val_acc": None if diverged else evaluate(model, splits.val, device=device, precision=PRECISION).accuracy}
-    probs = None if diverged else softmax_outputs(model, splits.test)
-    run["seconds"] = time.perf_counter() - t0
-    return run, probs
+           "steps": None if diverged else one["steps"], "val_acc": None if diverged else one["val_acc"],
+           "seconds": one["seconds"]}
+    return run, None if diverged else one["probabilities"]
 
 
 def _store(run: dict[str, Any], probs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

@@ -207,7 +207,7 @@ def run_experiment(experiment: Experiment, scale: Union[str, Scale] = "cpu", out
         def train_at(lr: float, best: Optional[dict[str, Any]], label: str = label) -> dict[str, Any]:
             # A speed run that has taken as many steps as the best so far cannot win: stop it there.
             cap = best["steps"] if best is not None and isinstance(experiment.select, Target) else None
-            one = _one_run(experiment, label, lr, first, splits[first], scale, device, cap)
+            one = one_run(experiment, label, lr, first, splits[first], scale, device, cap)
             if progress:
                 print(_progress_line(experiment, one), flush=True)
             return one
@@ -218,7 +218,7 @@ def run_experiment(experiment: Experiment, scale: Union[str, Scale] = "cpu", out
         chosen[label] = best["lr"]
     for seed in scale.seeds[1:]:
         for label in experiment.arms:
-            one = _one_run(experiment, label, chosen[label], seed, splits[seed], scale, device, None)
+            one = one_run(experiment, label, chosen[label], seed, splits[seed], scale, device, None)
             one["chosen"] = True
             runs.append(one)
             if progress:
@@ -257,7 +257,8 @@ def select_rate(lrs: Sequence[float], train_at: Callable[[float, Optional[Run]],
     """The course's rule for a learning rate: one run at every rate of `lrs` on the first seed; the best wins.
 
     `train_at(lr, best so far)` trains one run; a run replaces the best when it is `better` on the validation
-    split (never the test set). Returns the winning run and every run tried, in order. Every experiment, the ensembles too, chooses this way.
+    split (never the test set). Returns the winning run and every run tried, in order. Every experiment, the
+    ensembles too, chooses this way.
     """
     best: Optional[Run] = None
     tried = []
@@ -307,9 +308,12 @@ def arm_loaders(splits: Any, arm: Arm, size: int) -> tuple[DeviceLoader, DeviceL
             splits.test.with_settings(resize=side))
 
 
-def _one_run(experiment: Experiment, label: str, lr: float, seed: int, splits: Any, scale: Scale,
+def one_run(experiment: Experiment, label: str, lr: float, seed: int, splits: Any, scale: Scale,
              device: torch.device, max_steps: Optional[int]) -> dict[str, Any]:
-    """Train arm `label` once; its curve, final accuracies and timings."""
+    """Train arm `label` once with `fit`: its curve, final accuracies, extra metrics and timings.
+
+    The one way every experiment trains a run; `splits` are its (train, val, test) loaders by seed.
+    """
     arm = experiment.arms[label]
     recipe = replace(experiment.recipe, **{**arm.recipe, "lr": lr})
     model = build_model(experiment, label, scale.size)

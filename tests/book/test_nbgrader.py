@@ -145,3 +145,38 @@ def test_a_course_round_autogrades_full_and_partial_marks(tmp_path):
         assert right.max_score == total == len(reference)
         assert right.score == total, "the reference solutions must get full marks"
         assert wrong.score == total - len(WRONG), "each wrong answer must lose its points, the right one keep them"
+
+
+def test_every_chapter_autogrades_within_the_instructors_cell_limit(tmp_path):
+    """Under the instructors page's config, every chapter's reference answers autograde to full marks: no cell is
+    stopped by the time limit (ALEXNET_PROFILE=smoke, as the page says) and none fails."""
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "nbgrader_config.py").write_text(
+        "from alexnet_lib.book.student import configure\nc = get_config()\nconfigure(c)\n", encoding="utf-8")
+    for chapter in CHAPTERS:
+        (course / "source" / chapter.stem).mkdir(parents=True)
+        shutil.copyfile(chapter, course / "source" / chapter.stem / chapter.name)
+        _nbgrader_cli(course, "generate_assignment", chapter.stem, "--force")
+        released = _load(course / "release" / chapter.stem / chapter.name)
+        reference = {_nbgrader(c)["grade_id"]: _source(c) for c in _load(chapter)["cells"]
+                     if _nbgrader(c).get("solution")}
+        nb = json.loads(json.dumps(released))
+        for cell in nb["cells"]:
+            if _nbgrader(cell).get("grade_id") in reference:
+                cell["source"] = reference[_nbgrader(cell)["grade_id"]]
+        folder = course / "submitted" / "reference" / chapter.stem
+        folder.mkdir(parents=True)
+        (folder / chapter.name).write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+        _nbgrader_cli(course, "autograde", chapter.stem, "--force")
+        graded = _load(course / "autograded" / "reference" / chapter.stem / chapter.name)
+        errors = [(i, o.get("ename")) for i, c in enumerate(graded["cells"]) for o in c.get("outputs", [])
+                  if o.get("output_type") == "error"]
+        assert not errors, f"{chapter.name}: cells failed or were stopped under autograde: {errors}"
+
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        for chapter in CHAPTERS:
+            s = gradebook.find_submission(chapter.stem, "reference")
+            assert s.score == s.max_score > 0, f"{chapter.name}: {s.score} of {s.max_score}"
