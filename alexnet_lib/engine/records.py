@@ -138,7 +138,8 @@ class History:
         wall = self.provenance.get("wall_seconds")
         if not isinstance(wall, (int, float)) or wall <= 0:
             return None
-        return sum(e.get("train_seconds", 0.0) for e in self.epochs) / wall
+        seconds = [e.get("train_seconds") for e in self.epochs]  # a hand-edited history may hold anything here
+        return sum(x for x in seconds if isinstance(x, (int, float)) and not isinstance(x, bool)) / wall
 
     def budget_summary(self) -> str:
         """How a run with a time budget (`train(minutes=...)`) was planned and how long it really took."""

@@ -447,3 +447,8 @@ def test_the_budgeted_records_ran_their_replanned_steps_within_ten_percent_of_th
     recipe = replace(RECIPES[c["recipe"]], lr=c["recipe_settings"]["lr"])
     assert h.epochs[-1]["lr"] == pytest.approx(lr_at(recipe, last - 1, in_force[-1]), rel=1e-12)
     assert abs(h.provenance["wall_seconds"] / (plan["minutes"] * 60) - 1) <= 0.10  # what the book says of them
+
+
+def test_the_training_share_ignores_what_is_not_a_number():
+    h = History(provenance={"wall_seconds": 100.0}, epochs=[{"train_seconds": 60.0}, {"train_seconds": "x"}, {}])
+    assert h.training_share == 0.6 and History().training_share is None
