@@ -1,4 +1,4 @@
-"""Command line: `python -m alexnet_lib {train,data,bench,analyse,record,execute,student}`.
+"""Command line: `python -m alexnet_lib {train,data,bench,analyse,record,stamp,execute,student}`.
 
 Every library error becomes one line on stderr and a non-zero exit, never a traceback.
 """
@@ -57,8 +57,8 @@ def _bench(args: argparse.Namespace) -> int:
 
 def _analyse(args: argparse.Namespace) -> int:
     from .engine.records import History
-    from .files import check_output_file
-    from .toolkits.analysis import analyse, model_from_checkpoint, save_analysis
+    from .files import check_output_file, write_checked_json
+    from .toolkits.analysis import analyse, model_from_checkpoint
 
     run = Path(args.run).expanduser()
     if not run.is_dir():
@@ -69,7 +69,8 @@ def _analyse(args: argparse.Namespace) -> int:
     print(f"analysing {run}: predictions and features of the 10,000 test images and of the neighbour pool, then "
           f"the nearest neighbours (a few minutes on a CPU) ...", flush=True)
     record = analyse(model, history.to_dict())
-    print(f"test accuracy {record['test_accuracy']:.4f}; wrote {save_analysis(record, out)}")
+    # written with its checksum, as data/runs/*_analysis.json must be to load
+    print(f"test accuracy {record['test_accuracy']:.4f}; wrote {write_checked_json(out, record, indent=None)}")
     return 0
 
 
@@ -101,6 +102,14 @@ def _student(args: argparse.Namespace) -> int:
 
     for path in make_student_notebooks(args.notebooks, args.out):
         print(f"wrote {path}")
+    return 0
+
+
+def _stamp(args: argparse.Namespace) -> int:
+    from .files import stamp_json
+
+    for path in args.files:
+        print(stamp_json(path, force=args.force))
     return 0
 
 
@@ -158,6 +167,13 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", help="where to write the record (default: data/runs/EXPERIMENT.json, or "
                                  "data/runs/EXPERIMENT_gpu.json for --scale gpu)")
     r.set_defaults(func=_record)
+
+    st = sub.add_parser("stamp", help="add the checksum of its content to a record or history.json written before "
+                                      "checksums existed (they are refused unstamped)")
+    st.add_argument("files", nargs="+", help="JSON files, e.g. data/runs/*.json or RUN/history.json")
+    st.add_argument("--force", action="store_true",
+                    help="stamp anew a file whose checksum no longer matches: only for an edit you made yourself")
+    st.set_defaults(func=_stamp)
 
     e = sub.add_parser("execute", help="re-execute chapter notebooks for the book: inline figures, widget state")
     e.add_argument("notebooks", nargs="+", help="e.g. chapters/*.ipynb")

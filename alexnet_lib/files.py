@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import socket
@@ -79,6 +80,78 @@ def read_json(path: Union[str, Path], what: str = "JSON file", fix: str = "") ->
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ValueError(f"{path} is not a readable {what} ({type(e).__name__}: {e}){fix}") from None
 
+
+# ----------------------------------------------------------------------------- JSON that carries its checksum
+
+#: The key under which a record or history carries the checksum of the rest of its content.
+CHECKSUM_KEY = "checksum"
+_STAMP_HINT = "python -m alexnet_lib stamp"
+
+
+def content_checksum(data: dict[str, Any]) -> str:
+    """'sha256:' and the hex digest of `data`'s canonical JSON (sorted keys, no spaces), its checksum key left out.
+
+    Canonical, not the file's bytes: re-indenting a file keeps it valid, changing any value does not.
+    """
+    body = {k: v for k, v in data.items() if k != CHECKSUM_KEY}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def write_checked_json(path: Union[str, Path], data: dict[str, Any], indent: Optional[int] = 1) -> Path:
+    """Write the JSON object `data` with the checksum of its content inside, in one atomic write."""
+    if not isinstance(data, dict):
+        raise ValueError(f"only a JSON object can carry a checksum, not a {type(data).__name__}")
+    body = {k: v for k, v in data.items() if k != CHECKSUM_KEY}
+    return atomic_write_json(path, {**body, CHECKSUM_KEY: content_checksum(body)}, indent=indent)
+
+
+def verify_checked(data: object, where: str, what: str = "JSON file", fix: str = "",
+                   stampable: bool = True) -> dict[str, Any]:
+    """`data` without its checksum key if that checksum matches its content; else one clear ValueError.
+
+    `stampable=False` for what is not a local file (a download), which the stamp command cannot mend.
+    """
+    if not isinstance(data, dict):
+        raise ValueError(f"{where} holds a JSON {type(data).__name__}, not a {what} (an object){fix}")
+    if CHECKSUM_KEY not in data:
+        raise ValueError(f"{where} carries no checksum: it was written by hand or by a version of alexnet_lib "
+                         f"before checksums, so it was not trusted{fix}"
+                         + (f". If you know its content is right, stamp it: {_STAMP_HINT} {where}" if stampable else ""))
+    if data[CHECKSUM_KEY] != content_checksum(data):
+        raise ValueError(f"{where} is damaged or hand-edited: its content does not match the checksum written with "
+                         f"it, so it was not used{fix}"
+                         + (f". To keep a deliberate edit, stamp it again: {_STAMP_HINT} --force {where}"
+                            if stampable else ""))
+    return {k: v for k, v in data.items() if k != CHECKSUM_KEY}
+
+
+def read_checked_json(path: Union[str, Path], what: str = "JSON file", fix: str = "") -> dict[str, Any]:
+    """The JSON object in `path` (its checksum key removed) once its checksum is verified; else a clear ValueError."""
+    return verify_checked(read_json(path, what, fix), str(path), what, fix)
+
+
+def stamp_json(path: Union[str, Path], force: bool = False) -> str:
+    """Add the checksum of its content to a JSON object file, keeping its layout; returns what was done.
+
+    For files written before checksums existed (data/runs/*.json were stamped this way, not re-run) and for a
+    deliberate hand edit (`force=True`: a file whose checksum no longer matches is stamped anew).
+    """
+    path = Path(path).expanduser()
+    data = read_json(path, "JSON file")
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} holds a JSON {type(data).__name__}; only an object can carry a checksum")
+    if data.get(CHECKSUM_KEY) == content_checksum(data):
+        return f"{path}: checksum already matches"
+    if CHECKSUM_KEY in data and not force:
+        raise ValueError(f"{path} carries a checksum that does not match its content (damaged or hand-edited); "
+                         f"restore it, or stamp it anew with --force if the edit is yours")
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    # keep the file's own layout, so the stamp is a one-line diff: its indent is the second line's
+    indent = len(lines[1]) - len(lines[1].lstrip(" ")) if len(lines) > 1 else None
+    write_checked_json(path, data, indent=indent)
+    return f"{path}: stamped {content_checksum(data)[:19]}..."
 
 
 #: A lock file that cannot be read yet may be one another process is writing this very moment.

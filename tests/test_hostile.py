@@ -35,6 +35,7 @@ from alexnet_lib.book import explorers as widgets
 from alexnet_lib.book.student import student_version
 from alexnet_lib.engine import records
 from alexnet_lib.experiments import stats
+from alexnet_lib.files import write_checked_json
 from alexnet_lib.net import activations, layers, model, shapes
 from alexnet_lib.toolkits import analysis, lrn
 
@@ -347,7 +348,7 @@ def runs(tmp_path, monkeypatch):
     (tmp_path / "latin.json").write_bytes(b'{"a": "\xff"}')
     (tmp_path / "list.json").write_text("[1, 2]")
     (tmp_path / "empty.json").write_text("")
-    (tmp_path / "obj.json").write_text('{"a": 1}')
+    write_checked_json(tmp_path / "obj.json", {"a": 1})
     return tmp_path
 
 
@@ -379,13 +380,13 @@ def test_load_record_refuses_an_overlong_name(runs):
 
 @pytest.mark.parametrize("config", ["[1, 2]", '"abc"'])
 def test_history_refuses_a_non_object_config(tmp_path, config):
-    (tmp_path / "h.json").write_text('{"epochs": [], "config": %s}' % config)
+    write_checked_json(tmp_path / "h.json", {"epochs": [], "config": json.loads(config)})
     with pytest.raises(ValueError, match="config"):
         records.History.load(tmp_path / "h.json")
 
 
 def test_history_summary_of_a_sparse_history(tmp_path):
-    (tmp_path / "h.json").write_text('{"epochs": [{"epoch": 1}]}')
+    write_checked_json(tmp_path / "h.json", {"epochs": [{"epoch": 1}]})
     assert "1 epochs" in records.History.load(tmp_path / "h.json").summary()
 
 

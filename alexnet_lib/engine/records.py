@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Union
 
 from .. import REPOSITORY_URL, __version__
-from ..files import atomic_write, atomic_write_json, atomic_write_text, read_json
+from ..files import atomic_write, atomic_write_text, read_checked_json, verify_checked, write_checked_json
 
 if TYPE_CHECKING:
     import torch
@@ -90,8 +90,8 @@ class History:
         return {"config": self.config, "provenance": self.provenance, "epochs": self.epochs}
 
     def save(self, path: Union[str, Path]) -> Path:
-        """Write the history as JSON, atomically."""
-        return atomic_write_json(path, self.to_dict(), indent=2)
+        """Write the history as JSON with the checksum of its content, atomically."""
+        return write_checked_json(path, self.to_dict(), indent=2)
 
     @classmethod
     def from_dict(cls, d: object, where: str = "history") -> "History":
@@ -103,14 +103,15 @@ class History:
                 raise ValueError(f"{where}: '{key}' must be a JSON object, got {type(d[key]).__name__}")
         if not all(isinstance(e, dict) for e in d["epochs"]):
             raise ValueError(f"{where}: every entry of 'epochs' must be an object of metrics")
+        _check_history_fields(d, where)
         return cls(config=dict(d.get("config") or {}), provenance=dict(d.get("provenance") or {}),
                    epochs=list(d["epochs"]))
 
     @classmethod
     def load(cls, path: Union[str, Path]) -> "History":
-        """Read a history JSON written by `save`."""
+        """Read a history JSON written by `save`, its checksum verified."""
         fix = "; re-run training to recreate it"
-        return cls.from_dict(read_json(path, "run history", fix), str(path))
+        return cls.from_dict(read_checked_json(path, "run history", fix), str(path))
 
     def summary(self) -> str:
         """Two lines: what ran where, and how it ended."""
@@ -164,6 +165,50 @@ class History:
                 + (f", {self.training_share:.0%} of it training" if self.training_share is not None
                    and not p.get("resumed_after_epoch") else "") + "; test accuracy "
                 + (f"{self.final_test_acc:.2%}" if self.final_test_acc is not None else "n/a"))
+
+
+#: The fields of a history that its summaries compute with, and the kind of number each must be.
+_EPOCH_NUMBERS = ("steps", "train_loss", "train_acc", "lr", "train_seconds", "images_per_s", "val_acc", "val_loss",
+                  "seconds", "test_acc", "test_loss")
+_PLAN_NUMBERS = ("minutes", "steps", "batch_size", "seconds_per_step", "images", "train_images", "predicted_seconds")
+_REPLAN_NUMBERS = ("at_step", "seconds_per_step", "steps")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_history_fields(d: dict[str, Any], where: str) -> None:
+    """Refuse a history whose fields have the wrong type, naming the field: a hand edit must not end in a raw
+    KeyError or TypeError pages later, in a summary or a plot."""
+    fix = "; restore the file or re-run training to recreate it"
+    for i, e in enumerate(d["epochs"]):
+        if "epoch" in e and (not isinstance(e["epoch"], int) or isinstance(e["epoch"], bool)):
+            raise ValueError(f"{where}: epochs[{i}].epoch is {e['epoch']!r}, not a whole number{fix}")
+        for key in _EPOCH_NUMBERS:  # absent or null is allowed: older runs did not record every metric
+            if e.get(key) is not None and not _is_number(e[key]):
+                raise ValueError(f"{where}: epochs[{i}].{key} is {e[key]!r}, not a number{fix}")
+    prov = d.get("provenance") or {}
+    for key in ("wall_seconds", "resumed_after_epoch"):
+        if prov.get(key) is not None and not _is_number(prov[key]):
+            raise ValueError(f"{where}: provenance.{key} is {prov[key]!r}, not a number{fix}")
+    plan = (d.get("config") or {}).get("budget")
+    if plan is None:
+        return
+    if not isinstance(plan, dict):
+        raise ValueError(f"{where}: config.budget is a {type(plan).__name__}, not the plan object{fix}")
+    for key in _PLAN_NUMBERS:
+        if not _is_number(plan.get(key)) or plan[key] <= 0:
+            raise ValueError(f"{where}: config.budget.{key} is {plan.get(key, 'missing')!r}, not a positive "
+                             f"number{fix}")
+    replans = plan.get("replans") or []
+    if not isinstance(replans, list):
+        raise ValueError(f"{where}: config.budget.replans is a {type(replans).__name__}, not a list{fix}")
+    for i, r in enumerate(replans):
+        bad = [k for k in _REPLAN_NUMBERS if not isinstance(r, dict) or not _is_number(r.get(k)) or r[k] <= 0]
+        if bad:
+            raise ValueError(f"{where}: config.budget.replans[{i}].{bad[0]} is missing or not a positive "
+                             f"number{fix}")
 
 
 # ----------------------------------------------------------------------------- checkpoints
@@ -293,7 +338,7 @@ def run_path(name: str) -> Path:
     try:  # an installed package has no data/ folder: fetch the committed record once
         with urllib.request.urlopen(url, timeout=TIMEOUT_S) as response:
             text = response.read().decode("utf-8")
-        json.loads(text)
+        verify_checked(json.loads(text), url, "recorded run", stampable=False)  # a bad download is not cached as the record
     except (OSError, ValueError) as e:
         raise ValueError(f"data/runs/{name}.json is not here and could not be fetched from {url} ({e}); "
                          f"clone {REPOSITORY_URL} and run the chapter from the clone") from e
@@ -301,9 +346,6 @@ def run_path(name: str) -> Path:
 
 
 def load_record(name: str) -> dict[str, Any]:
-    """The parsed JSON object of recorded run `name` (see `run_path` for where it comes from)."""
-    path = run_path(name)
-    record = read_json(path, "recorded run", "; delete it to fetch it again, or restore it with git")
-    if not isinstance(record, dict):
-        raise ValueError(f"{path} holds a JSON {type(record).__name__}, not a recorded run (an object)")
-    return record
+    """The parsed JSON object of recorded run `name`, its checksum verified and removed (see `run_path` for where
+    it comes from)."""
+    return read_checked_json(run_path(name), "recorded run", "; delete it to fetch it again, or restore it with git")

@@ -21,7 +21,7 @@ from ..engine.loop import fit
 from ..engine.precision import choose_precision
 from ..engine.recipes import get_recipe
 from ..engine.records import provenance
-from ..files import atomic_write_json
+from ..files import write_checked_json
 from ..net.model import alexnet_d2l, init_weights
 from ..net.shapes import layer_table
 
@@ -183,7 +183,7 @@ class BenchResult:
 
     def save(self, path: Union[str, Path]) -> Path:
         """Write the measurement, its ratios and its provenance as JSON, atomically."""
-        return atomic_write_json(path, {**asdict(self), "ratio": self.ratio, **self.fractions, "report": self.report()})
+        return write_checked_json(path, {**asdict(self), "ratio": self.ratio, **self.fractions, "report": self.report()})
 
     def report(self) -> str:
         """A few lines for the terminal."""

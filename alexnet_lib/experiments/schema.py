@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from ..engine.records import load_record, provenance
-from ..files import atomic_write_json, read_json
+from ..files import read_checked_json, write_checked_json
 
 SCHEMA = "alexnet_lib.experiment/1"
 _KEYS = ("schema", "experiment", "question", "settings", "runs", "provenance")
@@ -24,9 +24,10 @@ def make_record(experiment: str, question: str, settings: dict[str, Any], runs: 
 
 
 def save(record: dict[str, Any], out: Union[str, Path, None]) -> dict[str, Any]:
-    """Write `record` to `out` atomically when `out` is given; return the record either way."""
+    """Write `record` (with the checksum of its content) to `out` atomically when `out` is given; return it either
+    way."""
     if out is not None:
-        atomic_write_json(out, validate(record, "the record to write"))
+        write_checked_json(out, validate(record, "the record to write"))
     return record
 
 
@@ -47,7 +48,7 @@ def validate(record: object, where: str = "record", experiment: Optional[str] = 
 def load(name_or_path: Union[str, Path], experiment: Optional[str] = None) -> dict[str, Any]:
     """A recorded experiment by run name ('lrn': data/runs/lrn.json, fetched if need be) or by file path."""
     if isinstance(name_or_path, Path) or (isinstance(name_or_path, str) and name_or_path.endswith(".json")):
-        return validate(read_json(name_or_path, "experiment record"), str(name_or_path), experiment)
+        return validate(read_checked_json(name_or_path, "experiment record"), str(name_or_path), experiment)
     return validate(load_record(name_or_path), f"data/runs/{name_or_path}.json",
                     experiment if experiment is not None else name_or_path)
 

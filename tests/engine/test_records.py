@@ -28,8 +28,10 @@ from alexnet_lib.files import (
     atomic_write_bytes,
     atomic_write_json,
     atomic_write_text,
+    content_checksum,
     read_json,
     remove_stale_temp_files,
+    write_checked_json,
 )
 from alexnet_lib.net.model import alexnet_d2l, count_parameters
 from tests.chapters import ROOT
@@ -171,7 +173,7 @@ def test_history_round_trip_through_a_file(tmp_path):
     h = history()
     again = History.load(h.save(tmp_path / "h.json"))
     assert again == h and again is not h
-    assert set(json.loads((tmp_path / "h.json").read_text())) == {"config", "provenance", "epochs"}
+    assert set(json.loads((tmp_path / "h.json").read_text())) == {"config", "provenance", "epochs", "checksum"}
 
 
 def test_history_final_accuracy_and_summary():
@@ -326,7 +328,8 @@ def test_run_url_points_at_the_raw_file_on_main():
 
 def test_the_clones_copy_is_found_first():
     assert run_path("cpu_fast") == RUNS_DIR / "cpu_fast.json" == ROOT / "data" / "runs" / "cpu_fast.json"
-    assert load_record("cpu_fast") == json.loads((ROOT / "data" / "runs" / "cpu_fast.json").read_text())
+    on_disk = json.loads((ROOT / "data" / "runs" / "cpu_fast.json").read_text())
+    assert on_disk.pop("checksum").startswith("sha256:") and load_record("cpu_fast") == on_disk
 
 
 @pytest.mark.parametrize("bad", ["", "../x", ".hidden", "a/b", "lrn.json/..", 3, None])
@@ -363,16 +366,25 @@ def test_a_chapters_parent_data_folder_is_found(elsewhere, monkeypatch):
     calls = fake_urlopen(monkeypatch, error=OSError("must not be called"))
     runs = elsewhere / "work" / "data" / "runs"
     runs.mkdir(parents=True)
-    (runs / "lrn.json").write_text('{"from": "parent"}')
+    write_checked_json(runs / "lrn.json", {"from": "parent"})
     assert load_record("lrn") == {"from": "parent"} and calls == []
 
 
 def test_fetched_once_into_the_cache(elsewhere, monkeypatch):
-    calls = fake_urlopen(monkeypatch, json.dumps({"epochs": []}).encode())
+    body = {"epochs": [], "checksum": content_checksum({"epochs": []})}
+    calls = fake_urlopen(monkeypatch, json.dumps(body).encode())
     assert load_record("lrn") == {"epochs": []}
     assert load_record("lrn") == {"epochs": []}  # the second time from the cache
     assert calls == [(URL, TIMEOUT_S)]
-    assert json.loads((elsewhere / "cache" / "lrn.json").read_text()) == {"epochs": []}
+    assert json.loads((elsewhere / "cache" / "lrn.json").read_text()) == body
+
+
+def test_a_fetched_record_without_its_checksum_is_not_cached(elsewhere, monkeypatch):
+    fake_urlopen(monkeypatch, json.dumps({"epochs": []}).encode())
+    with pytest.raises(ValueError, match="could not be fetched.*carries no checksum") as err:
+        load_record("lrn")
+    assert "stamp" not in str(err.value)  # a download cannot be stamped; the clone is the way
+    assert not (elsewhere / "cache" / "lrn.json").exists()
 
 
 def test_offline_miss_says_what_to_do_and_caches_nothing(elsewhere, monkeypatch):
