@@ -10,16 +10,23 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import faulthandler
 import functools
 import io
 import itertools
 import math
 import numbers
 import os
+import pickle
+import random
+import secrets
+import select
 import signal
+import sys
 import threading
 import traceback
-from typing import Any, Callable, Iterable, Iterator, Optional
+import warnings
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
 
 import numpy as np
 import torch
@@ -131,13 +138,8 @@ def _same(a: Any, b: Any) -> bool:
         return True
 
 
-def call(fn: Callable[..., Any], *args: Any) -> tuple[Any, str]:
-    """Call a learner's function: (result, '') or (None, a one-line description of what went wrong).
-
-    The function gets copies of the arguments, so changing them cannot change the checker's cases, and
-    changing one in place is itself a ❌; a call that runs past CALL_SECONDS is stopped. SystemExit
-    (`exit()`, `sys.exit()`) is caught like any exception; KeyboardInterrupt still stops the cell.
-    """
+def _call_here(fn: Callable[..., Any], args: tuple) -> tuple[Any, str]:
+    """`call` in this process: copies in, a time limit, every exception a hint, an in-place change refused."""
     given = tuple(_copy(a) for a in args)
     try:
         with _time_limit(CALL_SECONDS):
@@ -145,8 +147,7 @@ def call(fn: Callable[..., Any], *args: Any) -> tuple[Any, str]:
     except KeyboardInterrupt:
         raise
     except _TooSlow:
-        return None, (f"it ran for more than {CALL_SECONDS:g} s and was stopped: a loop that never ends? (the "
-                      f"cases are small; a right answer takes well under a second)")
+        return None, _too_slow()
     except NotImplementedError:
         return None, "it raises NotImplementedError: replace that line with your code"
     except SystemExit:
@@ -163,6 +164,158 @@ def call(fn: Callable[..., Any], *args: Any) -> tuple[Any, str]:
     return result, ""
 
 
+def _too_slow() -> str:
+    return (f"it ran for more than {CALL_SECONDS:g} s and was stopped: a loop that never ends? (the cases are "
+            f"small; a right answer takes well under a second)")
+
+
+#: Seconds the parent waits beyond CALL_SECONDS for a child whose own time limit did not stop it (a C loop).
+_GRACE_SECONDS = 5.0
+
+
+def isolated() -> bool:
+    """Whether a learner's calls run in a forked child process (Linux), so that os._exit or a crash in them costs
+    only that exercise. Elsewhere (Windows; macOS, where fork is unsafe) they run in this process, unprotected
+    from a crash; ALEXNET_CHECK_NO_FORK=1 chooses that on Linux too."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork") and not os.environ.get("ALEXNET_CHECK_NO_FORK")
+
+
+def _child(fn: Callable[..., Any], calls: Sequence[tuple], out: int) -> None:
+    """In the forked child: make the calls in turn, sending a tick before each and its outcome after; never return."""
+    try:
+        torch.set_num_threads(1)  # GNU OpenMP's thread pool does not survive fork; one thread needs none
+        faulthandler.disable()  # a crash is reported as one ❌ line, not as a dump of Python's stack
+        with os.fdopen(out, "wb", buffering=0) as pipe:
+            for args in calls:
+                pipe.write(b"T")  # the parent's watchdog restarts its clock for this call
+                printed = io.StringIO()
+                kind, result, error = "done", None, ""
+                with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+                    try:
+                        result, error = _call_here(fn, args)
+                    except KeyboardInterrupt:
+                        kind = "interrupted"
+                try:
+                    data = pickle.dumps((kind, result, error, printed.getvalue()))
+                except BaseException:  # a lambda, a generator, an open file: the parent makes this call itself
+                    data = pickle.dumps(("unpicklable", None, "", printed.getvalue()))
+                pipe.write(b"R" + len(data).to_bytes(8, "big") + data)
+                if kind != "done" or error:
+                    break
+    finally:
+        os._exit(0)
+
+
+def _ended_how(status: int) -> str:
+    """What a child's wait status says about how the learner's code ended the process."""
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = f"signal {sig}"
+        return f"it crashed the Python process ({name})"
+    return f"it ended the Python process (os._exit({os.WEXITSTATUS(status)}) or a crash in compiled code)"
+
+
+def _frames(read: int) -> Iterator[Optional[tuple]]:
+    """The child's outcomes as they arrive; None when it went silent past the time limit; ends when it closes."""
+    buffer = b""
+    while True:
+        while buffer.startswith(b"T"):
+            buffer = buffer[1:]
+        if buffer.startswith(b"R") and len(buffer) >= 9:
+            size = int.from_bytes(buffer[1:9], "big")
+            if len(buffer) >= 9 + size:
+                yield pickle.loads(buffer[9:9 + size])
+                buffer = buffer[9 + size:]
+                continue
+        ready, _, _ = select.select([read], [], [], CALL_SECONDS + _GRACE_SECONDS)
+        if not ready:  # its own time limit did not stop it (a long call into compiled code)
+            yield None
+            return
+        chunk = os.read(read, 1 << 20)
+        if not chunk:
+            return
+        buffer += chunk
+
+
+def _calls_in_child(fn: Callable[..., Any], calls: Sequence[tuple]) -> Iterator[tuple[Any, str]]:
+    """`call_all` in one forked child: one fork per check, not per call, and a crash ends only this check."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    read, write = os.pipe()
+    with warnings.catch_warnings():  # Python 3.12 warns that a threaded process forks: the child only computes
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        _child(fn, calls, write)
+    os.close(write)
+    status: Optional[int] = None
+    try:
+        frames = _frames(read)
+        for args in calls:
+            frame = next(frames, "closed")
+            if frame is None:
+                yield None, _too_slow()
+                return
+            if frame == "closed":
+                os.close(read)
+                read = -1
+                _, status = os.waitpid(pid, 0)
+                yield None, f"{_ended_how(status)}: only this exercise is marked wrong; return the answer instead"
+                return
+            kind, result, error, printed = frame
+            if printed:
+                print(printed, end="")
+            if kind == "interrupted":
+                raise KeyboardInterrupt
+            yield _call_here(fn, args) if kind == "unpicklable" else (result, error)
+    finally:  # the checker has its verdict (or Ctrl-C stopped the cell): the child has nothing more to do
+        if read >= 0:
+            os.close(read)
+        if status is None:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+
+
+def call_all(fn: Callable[..., Any], calls: Sequence[tuple]) -> Iterator[tuple[Any, str]]:
+    """`call(fn, *args)` for each tuple of `calls` in turn, as (result, error) pairs; stop iterating at will.
+
+    Where `isolated()`, every call runs in one forked child that sends each result back, so `os._exit` or a crash
+    costs this exercise only (the child's changes to globals and to the RNG do not come back, which the checkers
+    never need); a result that cannot be sent back (a lambda) is made again here.
+    """
+    if isolated():
+        yield from _calls_in_child(fn, calls)
+        return
+    for args in calls:
+        yield _call_here(fn, args)
+
+
+def call(fn: Callable[..., Any], *args: Any) -> tuple[Any, str]:
+    """Call a learner's function: (result, '') or (None, a one-line description of what went wrong).
+
+    The function gets copies of the arguments, so changing them cannot change the checker's cases, and
+    changing one in place is itself a ❌; a call that runs past CALL_SECONDS is stopped. SystemExit
+    (`exit()`, `sys.exit()`) is caught like any exception; KeyboardInterrupt still stops the cell; `os._exit`
+    or a crash is a ❌ too, where `isolated()` (see `call_all`).
+    """
+    outcomes = call_all(fn, [args])
+    try:
+        return next(outcomes)
+    finally:
+        outcomes.close()
+
+
+def case_rng() -> random.Random:
+    """A random source seeded afresh at each check: the cases drawn from it change from call to call, so only a
+    function that computes its answer passes, never a table of the fixed teaching cases."""
+    return random.Random(secrets.randbits(64))
+
+
 def run_cases(fn: Any, usage: str, cases: Iterable[Case], success: str) -> bool:
     """The loop every checker shares: refuse a non-function, call `fn` on each case, let the case's judge decide.
 
@@ -171,12 +324,16 @@ def run_cases(fn: Any, usage: str, cases: Iterable[Case], success: str) -> bool:
     """
     if not callable(fn):
         return report(False, "", f"pass your function itself, e.g. {usage}, not {show(fn)}")
-    for label, args, judge in cases:
-        got, error = call(fn, *args)
-        hint = f"{label}: {error}" if error else _rejection(judge, got, f"{label}: ",
-                                                             "returned something that cannot be checked")
-        if hint:
-            return report(False, "", hint)
+    cases = list(cases)
+    outcomes = call_all(fn, [args for _, args, _ in cases])
+    try:
+        for (label, _, judge), (got, error) in zip(cases, outcomes):
+            hint = f"{label}: {error}" if error else _rejection(judge, got, f"{label}: ",
+                                                                 "returned something that cannot be checked")
+            if hint:
+                return report(False, "", hint)
+    finally:
+        outcomes.close()
     return report(True, success, "")
 
 

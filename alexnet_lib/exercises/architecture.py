@@ -10,7 +10,7 @@ from torch import nn
 
 from ..net.model import AlexNetConfig
 from ..toolkits.architecture import design_report, towers_forward
-from ._common import Wrong, checker, describe, exactly, run_cases, show
+from ._common import Wrong, case_rng, checker, describe, exactly, run_cases, show
 
 #: The budget of the design exercise, and the input it must take: one Fashion-MNIST image at its own 28×28.
 DESIGN_BUDGET, DESIGN_INPUT = 60_000, (2, 1, 28, 28)
@@ -122,7 +122,8 @@ def check_flatten_size(fn: Callable[[int], Any]) -> bool:
             "walk all eight layers: conv1 (11, stride 4, no padding), pool (3, 2), conv2 (5, pad 2), pool, "
             "conv3-5 (3, pad 1), pool; then channels × side × side"))
 
+    drawn = case_rng().sample([w for w in range(100, 1001) if w not in FLATTEN_CASES], 3)  # new at each check
     return run_cases(fn, "check_flatten_size(flatten_size)",
-                     ((f"flatten_size({size})", (size,), judge(size)) for size in FLATTEN_CASES),
-                     f"your sizes match the network's for all {len(FLATTEN_CASES)} input widths: every layer's "
-                     f"floor, and conv5's 256 channels, counted")
+                     ((f"flatten_size({size})", (size,), judge(size)) for size in (*FLATTEN_CASES, *drawn)),
+                     f"your sizes match the network's for all {len(FLATTEN_CASES)} input widths and 3 drawn at "
+                     f"random: every layer's floor, and conv5's 256 channels, counted")

@@ -8,28 +8,83 @@ from typing import Any, Callable
 import torch
 
 from ..toolkits import dropout_rules
-from ._common import Wrong, checker, first_mismatch, judge_answer, one_of, run_cases, show, subset_of, tensor_like
+from ._common import (
+    Wrong,
+    case_rng,
+    checker,
+    first_mismatch,
+    judge_answer,
+    one_of,
+    run_cases,
+    show,
+    subset_of,
+    tensor_like,
+)
 
 
-def _seeded(fn: Any) -> Any:
-    """`fn` run with the global RNG seeded, and the learner's own RNG state restored afterwards."""
+def _seeded(fn: Any, seed: int) -> Any:
+    """`fn` with the global RNG seeded before each call (seed, seed + 1, ...: a new mask at each call, and new seeds
+    at each check), and the learner's own RNG state restored afterwards."""
     if not callable(fn):
         return fn
+    calls = [0]
 
     def seeded(*args: Any) -> Any:
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(1)
+            torch.manual_seed(seed + calls[0])
+            calls[0] += 1
             return fn(*args)
     return seeded
+
+
+#: How far (in standard errors) a share of dropped units may stray before the mask is called not random: a right
+#: answer fails one of the ~30 comparisons of a check about once in 10^8 checks.
+_SIGMAS = 6.5
+
+
+def _share(mask: torch.Tensor) -> float:
+    return float(mask.to(torch.float64).mean())
+
+
+def _randomness(mask: torch.Tensor, x: torch.Tensor, p: float) -> None:
+    """Wrong unless the dropped units look like independent coin flips of probability p: spread evenly over rows,
+    columns and values, and independent of their neighbours (a fixed or patterned mask fails here)."""
+    rows, cols = mask.shape
+
+    def off(share: float, n: int, want: float) -> bool:
+        return abs(share - want) > _SIGMAS * (want * (1 - want) / n) ** 0.5 + 1e-12
+
+    for axis, name in ((0, "rows"), (1, "columns")):
+        for i, band in enumerate(mask.chunk(10, dim=axis)):
+            if off(_share(band), band.numel(), p):
+                size = mask.shape[axis] // 10
+                raise Wrong(f"dropped {_share(band):.1%} in {name} {i * size + 1}-{(i + 1) * size} but {p:.0%} "
+                            f"should be dropped everywhere: choose each unit at random (e.g. with torch.rand_like(x)), "
+                            f"not by its position")
+    above = x > x.median()
+    for part, name in ((above, "larger"), (~above, "smaller")):
+        if off(_share(mask[part]), int(part.sum()), p):
+            raise Wrong(f"dropped {_share(mask[part]):.1%} of the {name} half of the values: the choice must not "
+                        f"depend on the values, only on a random draw")
+    for pair, name in ((mask[:, 1:] & mask[:, :-1], "left-right"), (mask[1:, :] & mask[:-1, :], "up-down")):
+        # the neighbours of a pair are shared with the next pair: allow twice the independent spread
+        if off(_share(pair), pair.numel() // 2, p * p):
+            raise Wrong(f"{name} neighbours are dropped together {_share(pair):.1%} of the time, where independent "
+                        f"draws give about {p * p:.1%}: each unit needs its own random draw, not a pattern")
 
 
 @checker
 def check_dropout(fn: Callable[[torch.Tensor, float], Any]) -> bool:
     """Exercise: `fn(x, p)` is inverted dropout: zero each element with probability p, scale the rest to keep the
-    expected value (the factor is the next exercise's answer, so no message here names it)."""
+    expected value (the factor is the next exercise's answer, so no message here names it).
+
+    Beside the sizes, the mask is tested for randomness: spread evenly over rows, columns and values, independent
+    of its neighbours, and new at each call (a second call with the same x and p must drop other units).
+    """
     # 250,000 units: the dropped share has a standard deviation under 0.1%, the mean under 0.5%.
     x = torch.rand(500, 500, generator=torch.Generator().manual_seed(0)) + 0.5
     xd = x.to(torch.float64)
+    masks: dict[float, torch.Tensor] = {}
 
     def judge(p: float) -> Callable[[Any], None]:
         def verdict(got: Any) -> None:
@@ -53,12 +108,22 @@ def check_dropout(fn: Callable[[torch.Tensor, float], Any]) -> bool:
             if not abs(float(values.mean()) / float(xd.mean()) - 1) <= 0.02:
                 raise Wrong("changed the mean of x by more than 2%: dropout must keep it, on average (are the "
                             "dropped units chosen at random, independently of their values?)")
+            _randomness(zero, xd, p)
+            if p in masks:  # the second call with this p: a new draw agrees with the first only by chance
+                both = _share(zero & masks[p])
+                if abs(both - p * p) > _SIGMAS * (p * p * (1 - p * p) / zero.numel()) ** 0.5:
+                    raise Wrong(f"dropped the same units as the first call with p = {p:g} ({both:.1%} dropped by "
+                                f"both, where independent draws give about {p * p:.1%}): draw a new mask at "
+                                f"every call")
+            masks[p] = zero
         return verdict
 
-    cases = ((f"dropout(x, {p})", (x.clone(), p), judge(p)) for p in (0.5, 0.2, 0.8, 0.0))
-    return run_cases(_seeded(fn), "check_dropout(dropout)", cases,
-                     "drops a fraction p at random, scales every survivor by the one factor that keeps the mean "
-                     "(within 2% here), and p=0 is the identity")
+    cases = ((f"dropout(x, {p})" + (" again" if i == 4 else ""), (x.clone(), p), judge(p))
+             for i, p in enumerate((0.5, 0.2, 0.8, 0.0, 0.5)))
+    return run_cases(_seeded(fn, case_rng().randrange(2 ** 31)), "check_dropout(dropout)", cases,
+                     "drops a fraction p at random (a new mask at every call, spread evenly, neighbours "
+                     "independent), scales every survivor by the one factor that keeps the mean (within 2% here), "
+                     "and p=0 is the identity")
 
 
 @lru_cache(maxsize=None)

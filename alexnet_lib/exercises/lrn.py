@@ -6,7 +6,7 @@ import math
 from typing import Any, Callable
 
 from ..toolkits.lrn import lrn_profile, strongest_channel
-from ._common import Wrong, checker, judge_answer, near, numbers_of, run_cases, too, whole_number
+from ._common import Wrong, case_rng, checker, judge_answer, near, numbers_of, run_cases, too, whole_number
 
 # (profile, n, alpha, beta, k): the paper's values, edges, an isolated peak, a wide window, k=1 and beta=1.
 LRN_CASES = [([0.0, 10.0, 100.0, 10.0, 0.0, 0.0, 50.0], 5, 1e-4, 0.75, 2.0),
@@ -39,9 +39,17 @@ def check_lrn_1d(fn: Callable[[list, int, float, float, float], Any]) -> bool:
         return verdict
 
     cases = ((f"lrn_1d({a}, n={n}, alpha={alpha}, beta={beta}, k={k})", (list(a), n, alpha, beta, k),
-              judge(a, n, alpha, beta, k)) for a, n, alpha, beta, k in LRN_CASES)
+              judge(a, n, alpha, beta, k)) for a, n, alpha, beta, k in (*LRN_CASES, *_drawn_profiles()))
     return run_cases(fn, "check_lrn_1d(lrn_1d)", cases,
-                     f"all {len(LRN_CASES)} profiles match the paper's formula, edges included")
+                     f"all {len(LRN_CASES)} profiles and 3 drawn at random match the paper's formula, edges included")
+
+
+def _drawn_profiles(count: int = 3) -> list[tuple[list, int, float, float, float]]:
+    """Profiles and constants drawn afresh at each check, beside the fixed ones: a table of those answers fails."""
+    rng = case_rng()
+    return [([float(rng.randint(0, 200)) for _ in range(rng.randint(2, 12))], rng.choice((1, 3, 5, 7)),
+             rng.choice((1e-4, 1e-3, 0.01)), rng.choice((0.5, 0.75, 1.0)), rng.choice((1.0, 2.0)))
+            for _ in range(count)]
 
 
 #: The profile of the prediction exercise: one channel on its own, three strong ones side by side.
@@ -50,7 +58,8 @@ WINNER_PROFILE = (0.0, 0.0, 150.0, 0.0, 0.0, 0.0, 200.0, 190.0, 180.0)
 
 @checker
 def check_lrn_winners(answer: Any) -> bool:
-    """Exercise: `answer` is (at full scale, at 1/100 scale): the channel of WINNER_PROFILE with the largest LRN output."""
+    """Exercise: `answer` is (at full scale, at 1/100 scale): the channel of WINNER_PROFILE with the largest LRN
+    output."""
     small = [v / 100 for v in WINNER_PROFILE]
     want = (strongest_channel(WINNER_PROFILE), strongest_channel(small))
 

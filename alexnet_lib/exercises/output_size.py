@@ -1,4 +1,5 @@
-"""Checkers for the output-size chapter: the widths that give a 1×1 pool3, the widths conv1 tiles exactly, FC's share."""
+"""Checkers for the output-size chapter: the widths that give a 1×1 pool3, the widths conv1 tiles exactly, FC's
+share."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from torch import nn
 from ..net.model import AlexNetConfig, alexnet_d2l, alexnet_paper
 from ..net.shapes import conv_remainder
 from ..toolkits.architecture import input_widths_for
-from ._common import Wrong, checker, judge_answer, near, number, numbers_of, run_cases, show, whole_number
+from ._common import Wrong, case_rng, checker, judge_answer, near, number, numbers_of, run_cases, show, whole_number
 
 
 def _width_pair(got: Any) -> tuple[int, int]:
@@ -59,6 +60,21 @@ def check_pool3_widths(answer: Any) -> bool:
                                        "gives 2×2")
 
 
+#: The teaching cases: the paper's neighbourhood, the smallest widths, a range that starts below the kernel.
+EXACT_CASES = ((200, 241), (11, 40), (5, 12))
+
+
+def _drawn_ranges(count: int = 3) -> list[tuple[int, int]]:
+    """Ranges drawn afresh at each check, beside the fixed ones: a table of the fixed answers fails on them."""
+    rng, ranges = case_rng(), []
+    while len(ranges) < count:
+        lo = rng.randint(1, 900)
+        pair = (lo, lo + rng.randint(9, 60))
+        if pair not in EXACT_CASES and pair not in ranges:
+            ranges.append(pair)
+    return ranges
+
+
 @checker
 def check_exact_sizes(fn: Callable[[int, int], Any]) -> bool:
     """Exercise: `fn(lo, hi)` lists the widths W in range(lo, hi) that conv1 (K=11, S=4, P=0) tiles exactly."""
@@ -80,7 +96,7 @@ def check_exact_sizes(fn: Callable[[int, int], Any]) -> bool:
                             f"(the end is exclusive)")
         return verdict
 
-    cases = ((f"exact_sizes({lo}, {hi})", (lo, hi), judge(lo, hi)) for lo, hi in ((200, 241), (11, 40), (5, 12)))
+    cases = ((f"exact_sizes({lo}, {hi})", (lo, hi), judge(lo, hi)) for lo, hi in (*EXACT_CASES, *_drawn_ranges()))
     return run_cases(fn, "check_exact_sizes(exact_sizes)", cases,
                      "your widths are exactly those that conv1 (K=11, S=4, P=0) tiles with nothing left over, "
                      "in every range checked")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import Any, Callable
 
@@ -10,6 +11,7 @@ import torch
 from ..net import activations
 from ._common import (
     Wrong,
+    case_rng,
     checker,
     exactly,
     first_mismatch,
@@ -94,14 +96,35 @@ def check_tanh_grad(fn: Callable[[torch.Tensor], Any]) -> bool:
 
 
 @lru_cache(maxsize=None)
-def _first_depth_below(limit: float, max_depth: int = 30) -> int:
-    """The smallest depth whose sigmoid stack has a first-layer gradient below `limit` x the last layer's."""
+def _sigmoid_ratios(max_depth: int = 30) -> tuple[float, ...]:
+    """norms[0] / norms[-1] of the sigmoid stack of each depth 1..max_depth, computed once for every limit."""
     with torch.random.fork_rng(devices=[]):  # building the layers draws from the learner's global RNG
+        ratios = []
         for depth in range(1, max_depth + 1):
             norms = activations.gradient_norms("sigmoid", depth=depth)
-            if norms[0] < limit * norms[-1]:
-                return depth
-    return -1
+            ratios.append(norms[0] / norms[-1] if norms[-1] > 0 else float("inf"))
+    return tuple(ratios)
+
+
+def _first_depth_below(limit: float, max_depth: int = 30) -> int:
+    """The smallest depth whose sigmoid stack has a first-layer gradient below `limit` x the last layer's."""
+    return next((d for d, r in enumerate(_sigmoid_ratios(max_depth), 1) if r < limit), -1)
+
+
+#: The teaching cases: a thousandth and a millionth.
+DEPTH_LIMITS = (1e-3, 1e-6)
+
+
+def _drawn_limits(count: int = 2) -> list[float]:
+    """Limits drawn afresh at each check (depths 3 to 15), none within 10% of a depth's ratio, so that a learner's
+    own float rounding cannot tip the answer; a table of the fixed cases fails on them."""
+    ratios, rng, limits = _sigmoid_ratios(), case_rng(), []
+    low, high = math.log10(ratios[14]), math.log10(ratios[2])
+    while len(limits) < count:
+        limit = float(f"{10 ** rng.uniform(low, high):.2g}")  # as the label prints it
+        if limit not in DEPTH_LIMITS and limit not in limits and all(abs(limit / r - 1) > 0.1 for r in ratios):
+            limits.append(limit)
+    return limits
 
 
 @checker
@@ -113,7 +136,7 @@ def check_vanishing_depth(fn: Callable[[float], Any]) -> bool:
             "too deep: test the depths in increasing order and stop at the first one that qualifies"
             if value > want else "too shallow: compare norms[0] with limit * norms[-1] for that depth"))
 
-    cases = ((f"vanishing_depth({limit:g})", (limit,), judge(limit)) for limit in (1e-3, 1e-6))
+    cases = ((f"vanishing_depth({limit:g})", (limit,), judge(limit)) for limit in (*DEPTH_LIMITS, *_drawn_limits()))
     return run_cases(fn, "check_vanishing_depth(vanishing_depth)", cases,
-                     "your depths match the sigmoid stacks' own for both limits: the first depth at which the first "
-                     "layer's gradient falls below the limit times the last layer's")
+                     "your depths match the sigmoid stacks' own for both limits and 2 drawn at random: the first "
+                     "depth at which the first layer's gradient falls below the limit times the last layer's")

@@ -11,6 +11,7 @@ import contextlib
 import functools
 import io
 import math
+import multiprocessing
 import re
 import sys
 
@@ -29,6 +30,15 @@ from tests.single_thread import one_thread  # noqa: F401
 
 SETTINGS = settings(max_examples=30, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
+
+
+@pytest.fixture(autouse=True, scope="module")
+def judged_in_this_process():
+    """These properties are about judging, and call the checkers thousands of times: they call the learner in this
+    process (a fork costs 10-20 ms here). The fork that contains a crash has its own tests (test_isolation.py)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ALEXNET_CHECK_NO_FORK", "1")
+        yield
 
 
 # ----------------------------------------------------------------------------- right solutions, and their kind
@@ -350,19 +360,27 @@ def _mutate(kind, value, mutation, index):
 
 
 class Learner:
-    """A right solution whose result at call number `at` is mutated."""
+    """A right solution whose result at call number `at` is mutated.
+
+    Its counts live in shared memory: the checkers call a learner's function in a forked child process, whose
+    own changes to the object would not come back.
+    """
 
     def __init__(self, solution, kind, mutation, at, index):
         self.solution, self.kind, self.mutation, self.at, self.index = solution, kind, mutation, at, index
-        self.calls, self.right = 0, True
+        self._calls, self._right = multiprocessing.RawValue("i", 0), multiprocessing.RawValue("b", 1)
+
+    calls = property(lambda self: self._calls.value)
+    right = property(lambda self: bool(self._right.value))
 
     def __call__(self, *args):
         result = self.solution(*args)
-        self.calls += 1
-        if self.calls - 1 != self.at:
+        self._calls.value += 1
+        if self._calls.value - 1 != self.at:
             return result
-        self.right = False  # if the mutation raises, the answer is wrong
-        result, self.right = _mutate(self.kind, result, self.mutation, self.index)
+        self._right.value = 0  # if the mutation raises, the answer is wrong
+        result, right = _mutate(self.kind, result, self.mutation, self.index)
+        self._right.value = int(right)
         return result
 
 

@@ -4,8 +4,7 @@ import time
 
 import torch
 
-from alexnet_lib.exercises import _common
-from alexnet_lib.exercises import check_lrn_1d, check_max_pool_1d
+from alexnet_lib.exercises import _common, check_lrn_1d, check_max_pool_1d
 
 
 def test_an_endless_answer_is_stopped_with_a_clear_cross(monkeypatch, capsys):
