@@ -117,7 +117,8 @@ def verify_checked(data: object, where: str, what: str = "JSON file", fix: str =
     if CHECKSUM_KEY not in data:
         raise ValueError(f"{where} carries no checksum: it was written by hand or by a version of alexnet_lib "
                          f"before checksums, so it was not trusted{fix}"
-                         + (f". If you know its content is right, stamp it: {_STAMP_HINT} {where}" if stampable else ""))
+                         + (f". If you know its content is right, stamp it: {_STAMP_HINT} {where}"
+                            if stampable else ""))
     if data[CHECKSUM_KEY] != content_checksum(data):
         raise ValueError(f"{where} is damaged or hand-edited: its content does not match the checksum written with "
                          f"it, so it was not used{fix}"

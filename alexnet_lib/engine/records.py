@@ -338,7 +338,8 @@ def run_path(name: str) -> Path:
     try:  # an installed package has no data/ folder: fetch the committed record once
         with urllib.request.urlopen(url, timeout=TIMEOUT_S) as response:
             text = response.read().decode("utf-8")
-        verify_checked(json.loads(text), url, "recorded run", stampable=False)  # a bad download is not cached as the record
+        # a bad download is not cached as the record
+        verify_checked(json.loads(text), url, "recorded run", stampable=False)
     except (OSError, ValueError) as e:
         raise ValueError(f"data/runs/{name}.json is not here and could not be fetched from {url} ({e}); "
                          f"clone {REPOSITORY_URL} and run the chapter from the clone") from e

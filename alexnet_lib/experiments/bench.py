@@ -183,7 +183,8 @@ class BenchResult:
 
     def save(self, path: Union[str, Path]) -> Path:
         """Write the measurement, its ratios and its provenance as JSON, atomically."""
-        return write_checked_json(path, {**asdict(self), "ratio": self.ratio, **self.fractions, "report": self.report()})
+        record = {**asdict(self), "ratio": self.ratio, **self.fractions, "report": self.report()}
+        return write_checked_json(path, record)
 
     def report(self) -> str:
         """A few lines for the terminal."""

@@ -151,7 +151,8 @@ def build_model(experiment: Experiment, label: str, size: int) -> nn.Module:
 def _check_experiment(experiment: Experiment, scale: Scale) -> None:
     """ValueErrors, before any training, for an experiment or scale that cannot run."""
     if not isinstance(experiment, Experiment):
-        raise ValueError(f"experiment={experiment!r} must be an Experiment, e.g. alexnet_lib.experiments.lrn.EXPERIMENT")
+        raise ValueError(f"experiment={experiment!r} must be an Experiment, e.g. "
+                         f"alexnet_lib.experiments.lrn.EXPERIMENT")
     if len(experiment.arms) < 2:
         raise ValueError(f"{experiment.name}: an experiment compares at least two arms")
     check_choice("model", experiment.model, BUILDERS)
@@ -168,7 +169,8 @@ def _check_experiment(experiment: Experiment, scale: Scale) -> None:
         except (TypeError, ValueError) as e:
             raise ValueError(f"arm {label!r}: {e}") from None
     if experiment.select != "val_acc" and not isinstance(experiment.select, Target):
-        raise ValueError(f"select={experiment.select!r} must be 'val_acc' or a Target: a choice never reads the test set")
+        raise ValueError(f"select={experiment.select!r} must be 'val_acc' or a Target: a choice never reads the "
+                         f"test set")
     if bool(experiment.extra) != bool(experiment.extra_metrics):
         raise ValueError(f"{experiment.name}: extra (a function) and extra_metrics (the names it returns) go together")
     for c in experiment.claims:
@@ -300,7 +302,8 @@ def _curve_loader(train: DeviceLoader, n: int) -> DeviceLoader:
 
 
 def arm_loaders(splits: Any, arm: Arm, size: int) -> tuple[DeviceLoader, DeviceLoader, DeviceLoader]:
-    """The (train, validation, test) loaders of `arm`: with augmentation, random patches to train, centre ones to test."""
+    """The (train, validation, test) loaders of `arm`: with augmentation, random patches to train, centre ones to
+    test."""
     if not arm.augment:
         return splits.train, splits.val, splits.test
     side = resize_for(size)

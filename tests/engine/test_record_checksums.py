@@ -42,7 +42,8 @@ def test_round_trip_and_the_checksum_ignores_layout_not_content(tmp_path):
 
 def test_a_file_without_a_checksum_is_refused_with_the_way_to_stamp_it(tmp_path):
     (tmp_path / "h.json").write_text('{"epochs": []}')
-    with pytest.raises(ValueError, match=r"carries no checksum.*re-run training.*python -m alexnet_lib stamp .*h\.json"):
+    stamp = r"carries no checksum.*re-run training.*python -m alexnet_lib stamp .*h\.json"
+    with pytest.raises(ValueError, match=stamp):
         History.load(tmp_path / "h.json")
 
 
