@@ -21,6 +21,11 @@ def _train(args: argparse.Namespace) -> int:
     from . import distributed
     from .engine.run import train
 
+    if args.nproc != 1 and not distributed.launched_by_torchrun():
+        argv = [a for i, a in enumerate(args.argv) if not (a == "--nproc" or a.startswith("--nproc=") or
+                                                            (i and args.argv[i - 1] == "--nproc"))]
+        return distributed.launch(args.nproc, argv)  # its processes see WORLD_SIZE and train below
+
     out = Path(args.out).expanduser() if args.out else Path("runs-local") / f"{args.profile or 'auto'}-{args.recipe}"
     try:
         train(profile=args.profile, recipe=args.recipe, epochs=args.epochs, out=out, device=args.device,
@@ -117,8 +122,8 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m alexnet_lib", description="AlexNet, rebuilt: the course library.")
     sub = p.add_subparsers(dest="command", required=True)
 
-    t = sub.add_parser("train", help="train alexnet_d2l on Fashion-MNIST at 224x224 "
-                                     "(data-parallel under torchrun --nproc_per_node=N -m alexnet_lib train ...)")
+    t = sub.add_parser("train", help="train alexnet_d2l on Fashion-MNIST at 224x224 (data-parallel with --nproc N, "
+                                     "or under torchrun --nproc_per_node=N -m alexnet_lib train ...)")
     t.add_argument("--profile", choices=list(PROFILES), help="default: $ALEXNET_PROFILE, else by device")
     t.add_argument("--recipe", default="fast", choices=list(RECIPES))
     t.add_argument("--epochs", type=int, help="default: the profile's")
@@ -136,6 +141,9 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--overwrite", action="store_true", help="replace a run that OUT already holds")
     t.add_argument("--device", help="cpu, cuda, mps (default: the fastest present)")
     t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--nproc", type=int, default=1,
+                   help="train data-parallel in this many processes (torchrun's machinery; an error is one line, "
+                        "without torchrun's traceback)")
     t.add_argument("--no-progress", action="store_true")
     t.set_defaults(func=_train)
 
@@ -192,7 +200,14 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Parse the command line and run one subcommand; errors are one line on stderr and exit code 2."""
     args = _parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # for --nproc, which starts this command again
+    from .distributed import error_line
     from .engine.loop import NonFiniteLossError
+
+    def say(message: str) -> None:  # under torchrun, an error every process meets is printed once
+        line = error_line(message)
+        if line is not None:
+            print(line, file=sys.stderr)
 
     try:
         return args.func(args)
@@ -200,16 +215,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print("interrupted; a training run continues from its last epoch with --resume", file=sys.stderr)
         return 130
     except (ValueError, FileNotFoundError, NonFiniteLossError) as e:
-        print(f"error: {e}", file=sys.stderr)
+        say(str(e))
         return 2
     except OSError as e:
-        print(f"error: {e.strerror or e} ({e.filename or 'no file named'})", file=sys.stderr)
+        say(f"{e.strerror or e} ({e.filename or 'no file named'})")
         return 2
     except Exception as e:  # a bug of ours: say so in one line; ALEXNET_DEBUG=1 shows the traceback
         if os.environ.get("ALEXNET_DEBUG"):
             raise
-        print(f"internal error: {type(e).__name__}: {e} (run with ALEXNET_DEBUG=1 for the traceback, and please "
-              f"report it)", file=sys.stderr)
+        say(f"internal error: {type(e).__name__}: {e} (run with ALEXNET_DEBUG=1 for the traceback, and please "
+            f"report it)")
         return 1
 
 

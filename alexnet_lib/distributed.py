@@ -9,10 +9,15 @@ serves both.
 from __future__ import annotations
 
 import os
+import sys
+import time
 from dataclasses import dataclass
+from typing import Optional
 
 import torch
 import torch.distributed as dist
+
+from ._checks import check_int
 
 
 @dataclass(frozen=True)
@@ -79,3 +84,56 @@ def max_across(tensor: torch.Tensor) -> torch.Tensor:
         dist.all_reduce(tensor, op=dist.ReduceOp.MAX)
     return tensor
 
+
+
+# ----------------------------------------------------------------------------- launching, and failing in one line
+
+#: How long a rank other than 0 waits before printing its error: if rank 0 failed alike, torchrun stops this rank
+#: first, so an error every rank meets (a bad argument) is printed once, while an error of its own still shows.
+ERROR_DELAY_S = 3.0
+
+
+def error_line(message: str) -> Optional[str]:
+    """The line a failed process prints under torchrun (None: leave it to rank 0), after waiting ERROR_DELAY_S on
+    ranks other than 0; the plain `error: ...` line in a single process."""
+    rank = int(os.environ.get("RANK", "0") or 0) if launched_by_torchrun() else 0
+    if rank == 0:
+        return f"error: {message}"
+    time.sleep(ERROR_DELAY_S)  # torchrun ends this process here when rank 0 failed too
+    return f"error (rank {rank}): {message}"
+
+
+def launch(nproc: int, argv: list[str]) -> int:
+    """Run `python -m alexnet_lib ARGV` in `nproc` data-parallel processes, as `torchrun --standalone
+    --nproc_per_node=NPROC -m alexnet_lib ARGV` does, and return its exit code.
+
+    A process that fails has printed its one-line error; torchrun's own report of the failure (a 30-line Python
+    traceback of the launcher) is left out, and only a failure that printed nothing (a crash) gets a line here.
+    """
+    import logging
+
+    from torch.distributed.elastic.multiprocessing.api import SignalException
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+    from torch.distributed.run import get_args_parser, run
+
+    check_int("nproc", nproc, 1, 1024, hint=" (processes to train with, e.g. 2)")
+    args = get_args_parser().parse_args(["--standalone", f"--nproc_per_node={nproc}", "--module", "alexnet_lib"])
+    args.training_script_args = list(argv)  # set, not parsed: torchrun's parser would read our options as its own
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # torchrun's own default, set here so it needs no warning
+    for name in list(logging.root.manager.loggerDict):  # torchrun's progress and failure logs: ours say enough
+        if name.startswith("torch.distributed"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+    try:
+        run(args)
+    except ChildFailedError as e:
+        rank, failure = e.get_first_failure()
+        if failure.exitcode in (1, 2, 130):  # our own exit codes: the process printed why
+            return failure.exitcode
+        how = f"signal {-failure.exitcode}" if failure.exitcode < 0 else f"exit code {failure.exitcode}"
+        print(f"error: training process {rank} ended with {how} without saying why (out of memory?); a run "
+              f"with --out continues from its last epoch with --resume", file=sys.stderr)
+        return 1
+    except (SignalException, KeyboardInterrupt):
+        print("interrupted; a training run continues from its last epoch with --resume", file=sys.stderr)
+        return 130
+    return 0
