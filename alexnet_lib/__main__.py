@@ -204,10 +204,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from .distributed import error_line
     from .engine.loop import NonFiniteLossError
 
-    def say(message: str) -> None:  # under torchrun, an error every process meets is printed once
-        line = error_line(message)
-        if line is not None:
-            print(line, file=sys.stderr)
+    def say(line: str) -> None:  # under torchrun, an error every process meets is printed once
+        print(error_line(line), file=sys.stderr)
 
     try:
         return args.func(args)
@@ -215,10 +213,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print("interrupted; a training run continues from its last epoch with --resume", file=sys.stderr)
         return 130
     except (ValueError, FileNotFoundError, NonFiniteLossError) as e:
-        say(str(e))
+        say(f"error: {e}")
         return 2
     except OSError as e:
-        say(f"{e.strerror or e} ({e.filename or 'no file named'})")
+        say(f"error: {e.strerror or e} ({e.filename or 'no file named'})")
         return 2
     except Exception as e:  # a bug of ours: say so in one line; ALEXNET_DEBUG=1 shows the traceback
         if os.environ.get("ALEXNET_DEBUG"):

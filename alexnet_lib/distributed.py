@@ -12,7 +12,6 @@ import os
 import sys
 import time
 from dataclasses import dataclass
-from typing import Optional
 
 import torch
 import torch.distributed as dist
@@ -93,14 +92,14 @@ def max_across(tensor: torch.Tensor) -> torch.Tensor:
 ERROR_DELAY_S = 3.0
 
 
-def error_line(message: str) -> Optional[str]:
-    """The line a failed process prints under torchrun (None: leave it to rank 0), after waiting ERROR_DELAY_S on
-    ranks other than 0; the plain `error: ...` line in a single process."""
+def error_line(line: str) -> str:
+    """The error `line` as a failed process prints it: as it is in a single process or on rank 0; on another rank
+    under torchrun, after waiting ERROR_DELAY_S, and naming the rank."""
     rank = int(os.environ.get("RANK", "0") or 0) if launched_by_torchrun() else 0
     if rank == 0:
-        return f"error: {message}"
+        return line
     time.sleep(ERROR_DELAY_S)  # torchrun ends this process here when rank 0 failed too
-    return f"error (rank {rank}): {message}"
+    return f"rank {rank}: {line}"
 
 
 def launch(nproc: int, argv: list[str]) -> int:

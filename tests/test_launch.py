@@ -34,11 +34,12 @@ def test_other_ranks_wait_then_name_themselves(monkeypatch):
     monkeypatch.setattr(distributed, "ERROR_DELAY_S", 0.0)
     monkeypatch.setenv("WORLD_SIZE", "2")
     monkeypatch.setenv("RANK", "1")
-    assert distributed.error_line("disk full") == "error (rank 1): disk full"
+    assert distributed.error_line("error: disk full") == "rank 1: error: disk full"
     monkeypatch.setenv("RANK", "0")
-    assert distributed.error_line("disk full") == "error: disk full"
+    assert distributed.error_line("error: disk full") == "error: disk full"
     monkeypatch.setenv("WORLD_SIZE", "1")
-    assert distributed.error_line("x") == "error: x"
+    monkeypatch.setenv("RANK", "1")
+    assert distributed.error_line("internal error: x") == "internal error: x"
 
 
 @pytest.mark.parametrize("exitcode, says, code", [(-9, "ended with signal 9 without saying why", 1),
@@ -63,5 +64,5 @@ def test_under_plain_torchrun_every_process_meeting_an_error_prints_it_once(tmp_
     proc = _cli("--profile", "smoke", "--lr", "-1", "--out", str(tmp_path / "run"),
                 launcher=(sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29533"))
     assert proc.returncode != 0
-    assert [line for line in proc.stderr.splitlines() if line.startswith("error")] == [
+    assert [line for line in proc.stderr.splitlines() if "error: " in line] == [
         "error: lr=-1.0 must be a finite number > 0 and <= 10 (the recipes use 0.01 to 0.05)"]

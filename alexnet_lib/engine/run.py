@@ -21,12 +21,12 @@ from ..data.loader import DeviceLoader, fashion_mnist_splits
 from ..device import parse_device
 from ..distributed import current_shard, max_across
 from ..files import folder_lock, remove_stale_temp_files
-from ..net.model import alexnet_d2l
+from ..net.model import AlexNet, alexnet_d2l
 from .budget import Pacer, Speeds, check_minutes, plan_budget, smallest_budget, validation_images
 from .host_memory import keep_freed_memory
 from .loop import evaluate, fit
 from .precision import choose_precision
-from .profiles import choose_profile
+from .profiles import Profile, choose_profile
 from .recipes import Recipe, get_recipe
 from .records import History, load_checkpoint, provenance
 
@@ -131,9 +131,10 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
               "GPU without bf16 (Colab's T4) takes, not to train")
     if model is not None and dropout is not None:
         raise ValueError("dropout= sets the dropout of the default alexnet_d2l; with your own model, set it there")
-    model_name = type(model).__name__ if model is not None else "alexnet_d2l"
+    default = model is None
+    model_name = type(model).__name__ if model is not None else _default_name(prof)
     if model is None:
-        model = alexnet_d2l() if dropout is None else alexnet_d2l(dropout=dropout)
+        model = _default_model(prof, dropout)
         dropout = model.config.dropout  # recorded even when defaulted, so a resume compares like with like
     splits = fashion_mnist_splits(
         batch_size=prof.batch_size, size=prof.size, device=device, validation=prof.validation,
@@ -176,7 +177,7 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
         if resumed_plan is None and pacer is None and verbose:
             print(f"{n_epochs} epoch(s)")
         budgeted = pacer is not None or resumed_plan is not None  # the test set once at the end, not every epoch
-        extra = {"model": model_name, **({"dropout": dropout} if model_name == "alexnet_d2l" else {}),
+        extra = {"model": model_name, **({"dropout": dropout} if default else {}),
                  **({"budget": resumed_plan} if resumed_plan is not None else {})}
         history = fit(model, splits.train, None if budgeted else splits.test, epochs=n_epochs, recipe=rec,
                       device=device, precision=precision, seed=seed, checkpoint=ckpt, resume=resume,
@@ -196,6 +197,21 @@ def train(profile: Optional[str] = None, recipe: Union[str, Recipe] = "fast", ep
             if "budget" in history.config:
                 print(history.budget_summary())
     return model, history
+
+
+def _default_name(prof: Profile) -> str:
+    """The name a run records for the default network: alexnet_d2l, or a narrower one for the smoke profile."""
+    return "alexnet_d2l" if prof.hidden is None else f"alexnet_d2l_hidden{prof.hidden}"
+
+
+def _default_model(prof: Profile, dropout: Optional[float]) -> AlexNet:
+    """alexnet_d2l with the profile's width of hidden FC layers (smoke's is narrower, so its checkpoint is small)."""
+    build = alexnet_d2l if dropout is None else lambda: alexnet_d2l(dropout=dropout)
+    if prof.hidden is None:
+        return build()
+    with torch.device("meta"), torch.random.fork_rng(devices=[]):  # its configuration only: no weights, no draws
+        config = build().config
+    return AlexNet(replace(config, hidden=prof.hidden))
 
 
 def _validation_subset(val: Any, n: Optional[int]) -> Any:
