@@ -180,13 +180,16 @@ def isolated() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork") and not os.environ.get("ALEXNET_CHECK_NO_FORK")
 
 
-def _child(fn: Callable[..., Any], calls: Sequence[tuple], out: int) -> None:
-    """In the forked child: make the calls in turn, sending a tick before each and its outcome after; never return."""
+def _child(fn: Callable[..., Any], calls: Sequence[tuple], out: int, go: int) -> None:
+    """In the forked child: make each call when the parent asks (a byte on `go`), sending a tick before it and its
+    outcome after; never return. In step with the parent, the two never compete for the CPU."""
     try:
         torch.set_num_threads(1)  # GNU OpenMP's thread pool does not survive fork; one thread needs none
         faulthandler.disable()  # a crash is reported as one ❌ line, not as a dump of Python's stack
         with os.fdopen(out, "wb", buffering=0) as pipe:
             for args in calls:
+                if not os.read(go, 1):  # the parent has its verdict
+                    break
                 pipe.write(b"T")  # the parent's watchdog restarts its clock for this call
                 printed = io.StringIO()
                 kind, result, error = "done", None, ""
@@ -245,17 +248,22 @@ def _calls_in_child(fn: Callable[..., Any], calls: Sequence[tuple]) -> Iterator[
     sys.stdout.flush()
     sys.stderr.flush()
     read, write = os.pipe()
+    go_read, go = os.pipe()
     with warnings.catch_warnings():  # Python 3.12 warns that a threaded process forks: the child only computes
         warnings.simplefilter("ignore", DeprecationWarning)
         pid = os.fork()
     if pid == 0:
         os.close(read)
-        _child(fn, calls, write)
+        os.close(go)
+        _child(fn, calls, write, go_read)
     os.close(write)
+    os.close(go_read)
     status: Optional[int] = None
     try:
         frames = _frames(read)
         for args in calls:
+            with contextlib.suppress(OSError):  # a child that has died cannot be asked; its end is read below
+                os.write(go, b"G")
             frame = next(frames, "closed")
             if frame is None:
                 yield None, _too_slow()
@@ -273,6 +281,7 @@ def _calls_in_child(fn: Callable[..., Any], calls: Sequence[tuple]) -> Iterator[
                 raise KeyboardInterrupt
             yield _call_here(fn, args) if kind == "unpicklable" else (result, error)
     finally:  # the checker has its verdict (or Ctrl-C stopped the cell): the child has nothing more to do
+        os.close(go)
         if read >= 0:
             os.close(read)
         if status is None:
@@ -374,8 +383,26 @@ def judge_answer(answer: Any, judge: Callable[[Any], None], success: str) -> boo
     """
     if callable(answer) and not isinstance(answer, (torch.Tensor, np.ndarray)):
         return report(False, "", f"pass your answer itself (a value), not the function {show(answer)}")
-    hint = _rejection(judge, answer, "your answer ", "cannot be checked")
+    if _plain(answer):
+        hint = _rejection(judge, answer, "your answer ", "cannot be checked")
+    else:  # an object of the learner's own class: its methods run while judging, so in a child where isolated()
+        hint, error = call(lambda: _rejection(judge, answer, "your answer ", "cannot be checked"))
+        hint = f"your answer: {error.replace('it ', 'judging it ', 1)}" if error else hint
     return report(False, "", hint) if hint else report(True, success, "")
+
+
+_PLAIN = (int, float, complex, str, bytes, bool, type(None), torch.Tensor, np.ndarray)
+
+
+def _plain(value: Any, depth: int = 0) -> bool:
+    """Whether `value` is built of Python's and torch's own types only, so judging it runs none of the learner's
+    code (a subclass or a class of the learner's own may define __eq__ or __iter__ to do anything)."""
+    if type(value) in _PLAIN or isinstance(value, np.generic):
+        return True
+    if depth > 4 or type(value) not in (tuple, list, set, frozenset, dict):
+        return False
+    items = [*value.keys(), *value.values()] if type(value) is dict else list(value)
+    return len(items) <= 1000 and all(_plain(x, depth + 1) for x in items)
 
 
 def assert_passes(check: Callable[..., bool], *args: Any) -> None:
