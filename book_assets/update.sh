@@ -4,27 +4,12 @@
 # README's `pip install -r requirements.txt && jupyter-book build .` needs neither npm nor apt. Run it
 # only to upgrade one of them (change the version below, run, rebuild the book, run
 # tests/test_browser.py, commit).
-# Needs: npm, apt-get (Debian/Ubuntu) and fontTools (`pip install fonttools`).
+# Needs: apt-get (Debian/Ubuntu) and fontTools (`pip install fonttools`).
 set -euo pipefail
 cd "$(dirname "$0")"
-HTML_MANAGER=1.0.15   # the @jupyter-widgets/html-manager of ipywidgets 8.1.9 (same base 6 / controls 5 / output 6)
-REQUIREJS=2.3.8
 EMOJI_DEB=fonts-noto-color-emoji   # whatever version the Debian mirror has; VERSIONS.txt records it
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-
-(cd "$work" && npm pack --silent "@jupyter-widgets/html-manager@$HTML_MANAGER" "requirejs@$REQUIREJS" >/dev/null)
-tar xzf "$work/jupyter-widgets-html-manager-$HTML_MANAGER.tgz" -C "$work" package/dist
-rm -f static/html-manager/*.woff2
-# embed-amd.js and the Font Awesome 5 fonts its CSS asks for (woff2 is the first format every current
-# browser takes, so the .eot/.woff/.ttf/.svg copies are left out); static/book-widgets.js makes the
-# browser look for them in this folder.
-cp "$work/package/dist/embed-amd.js" "$work"/package/dist/*.woff2 static/html-manager/
-mkdir -p "$work/rq" && tar xzf "$work/requirejs-$REQUIREJS.tgz" -C "$work/rq" package/require.js
-cp "$work/rq/package/require.js" static/require.js/require.js
-# The npm tarballs carry no LICENSE file: static/*/LICENSE.txt hold the texts of the projects' repositories
-# (html-manager: ipywidgets' BSD-3-Clause LICENSE + the bundled libraries' notices from
-# dist/embed.js.LICENSE.txt; require.js: requirejs' MIT LICENSE). Check them when upgrading.
 
 # ✅ (U+2705) and ❌ (U+274C) from Noto Color Emoji (SIL OFL 1.1), renamed "AlexNet marks" (a subset is a
 # modified version under the OFL), so that the checkers' marks never depend on the reader's fonts.
@@ -58,17 +43,12 @@ sed -n '/SIL OPEN FONT LICENSE Version 1.1/,$p' "$work/emoji/usr/share/doc/$EMOJ
 cat > VERSIONS.txt <<EOF
 Vendored files in book_assets/static/ (made by book_assets/update.sh; licences in each LICENSE.txt):
 
-html-manager/embed-amd.js   @jupyter-widgets/html-manager $HTML_MANAGER (npm), dist/embed-amd.js, unmodified
-                            sha256 $(sha256sum static/html-manager/embed-amd.js | cut -d' ' -f1)
-html-manager/*.woff2        the same package's dist/*.woff2 (Font Awesome 5 Free, SIL OFL 1.1), unmodified
-book-widgets.js             the book's own: where those fonts are; a MathJax.Hub for the widgets' labels
-require.js/require.js       requirejs $REQUIREJS (npm), require.js, unmodified
-                            sha256 $(sha256sum static/require.js/require.js | cut -d' ' -f1)
 fonts/alexnet-marks.ttf     U+2705 and U+274C of Noto Color Emoji, Debian $EMOJI_DEB $emoji_version
                             sha256 $(sha256sum static/fonts/alexnet-marks.ttf | cut -d' ' -f1)
 book.css                    the book's own layout rules (not vendored)
 
 MathJax is not here: it comes from the PyPI package sphinx-mathjax-offline (pinned in requirements.txt),
-which copies its MathJax into _build/html/_static/mathjax/.
+which copies its MathJax into _build/html/_static/mathjax/. No widget manager either: the explorers carry
+their own code in each page (alexnet_lib/book/live/).
 EOF
 echo "book_assets: static/ and VERSIONS.txt updated"

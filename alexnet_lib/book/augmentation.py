@@ -3,36 +3,35 @@
 `resized_image` gives a Fashion-MNIST image as the loader resizes it (before any patch is cut);
 `plot_patch` shows where a patch sits and what the network sees, `plot_ten_patches` the ten test patches,
 `plot_loader_patches` the patches the training loader really draws, and `plot_pca_colour` the colour
-augmentation on matplotlib's sample photograph. `PatchExplorer` redraws them as its controls move; built on
-the explorers' base class of `alexnet_lib.book.explorers`, so it works headlessly and with ipywidgets 7 and 8.
+augmentation on matplotlib's sample photograph. `PatchExplorer` redraws a patch in the reader's browser as its
+controls move (`alexnet_lib.book.live`); its `reference` cuts the same patches here.
 """
 
 from __future__ import annotations
 
-import html
-from typing import Optional, Sequence
+import base64
+from typing import Any, Sequence
 
-import ipywidgets as w
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from .._checks import check_bool, check_choice, check_int
+from .._checks import check_int
 from ..data.augment import (
     PAPER_ALPHA_STD,
     PAPER_CROP,
     PAPER_RESIZE,
     colour_pca,
     crop_batch,
-    distinct_patches,
+    five_patch_corners,
     pca_colour_shift,
     ten_patches,
 )
-from ..data.fashion_mnist import load_fashion_mnist
+from ..data.fashion_mnist import CLASSES, MEAN, STD, load_fashion_mnist
 from ..data.loader import DeviceLoader
 from ._figures import DPI, finish, no_ticks
-from .explorers import Explorer, _int_slider
+from .live import Control, LiveExplorer
 
 #: The views the explorer offers.
 MODES = ("training patch", "ten test patches")
@@ -114,50 +113,44 @@ def plot_pca_colour(photo: torch.Tensor, alphas: Sequence[Sequence[float]], titl
     return finish(fig, title)
 
 
-class PatchExplorer(Explorer):
-    """Sliders for the test image, the patch's row and column and a mirror checkbox, and a choice between one
-    training patch and the ten test patches; the pictures redraw live.
+class PatchExplorer(LiveExplorer):
+    """The test image, the patch's row and column, a mirror checkbox, and one training patch or the ten test patches,
+    redrawn in the reader's browser from the image's 28×28 pixels (resized there as the loader resizes them)."""
 
-    Controls are public (`index`, `top`, `left`, `flip`, `mode`); after each change `image` (the resized
-    image), `patch` (what the network sees, in training-patch mode), `result` and `error` hold the state.
-    """
+    kind = "patch"
+    images = 30  # test images offered: 30 × 784 bytes of pixels ride along in the page
 
     def __init__(self, index: int = 0, top: int = 16, left: int = 16, flip: bool = False,
-                 mode: str = MODES[0], resize: int = PAPER_RESIZE, size: int = PAPER_CROP, draw: bool = True) -> None:
-        self.size = check_int("size", size, 1)
-        self.resize = check_int("resize", resize, self.size, 1024)
-        far = self.resize - self.size
-        self.index = _int_slider("index", index, 0, 99, "test image")
-        self.top = _int_slider("top", top, 0, far, "patch row")
-        self.left = _int_slider("left", left, 0, far, "patch column")
-        self.flip = w.Checkbox(value=check_bool("flip", flip), description="mirror", indent=False)
-        self.mode = w.ToggleButtons(options=list(MODES), value=check_choice("mode", mode, MODES))
-        self.image: Optional[torch.Tensor] = None
-        self.patch: Optional[torch.Tensor] = None
-        controls = (self.index, self.top, self.left, self.flip, self.mode)
-        self._build(controls, (self.mode, w.HBox([self.index, self.flip]), w.HBox([self.top, self.left])), draw)
+                 mode: str = MODES[0]) -> None:
+        far = PAPER_RESIZE - PAPER_CROP
+        self.controls = (Control("mode", "show", "choice", options=MODES),
+                         Control("index", "test image", "int", 0, self.images - 1),
+                         Control("top", "patch row", "int", 0, far), Control("left", "patch column", "int", 0, far),
+                         Control("flip", "mirror", "bool"))
+        super().__init__(index=index, top=top, left=left, flip=flip, mode=mode)
 
-    def _compute(self) -> str:
-        self.image = resized_image(self.index.value, self.resize)
-        if self.mode.value == MODES[1]:
-            self.patch = None
-            return (f"ten {self.size}×{self.size} test patches: the network's softmax outputs on them are averaged "
-                    f"into one prediction")
-        self.patch = crop_batch(self.image[None], self.size, torch.tensor([self.top.value]),
-                                torch.tensor([self.left.value]), torch.tensor([self.flip.value]))[0]
-        return (f"one of {distinct_patches(self.resize, self.size):,} training patches of this image "
-                f"({self.resize - self.size + 1}² positions × 2 mirrors)")
+    def data(self) -> dict[str, Any]:
+        data = load_fashion_mnist()
+        pixels = data.test_images[:self.images].to(torch.uint8).contiguous().numpy().tobytes()
+        return {"pixels": base64.b64encode(pixels).decode("ascii"), "original": int(data.test_images.shape[-1]),
+                "labels": data.test_labels[:self.images].tolist(), "classes": list(CLASSES), "mean": MEAN,
+                "std": STD, "resize": PAPER_RESIZE, "crop": PAPER_CROP, "modes": list(MODES)}
 
-    def _reset(self) -> None:
-        self.image = self.patch = None
-
-    def _message(self) -> str:
-        return html.escape(self.result)
-
-    def _figure(self) -> Figure:
-        if self.mode.value == MODES[1]:
-            return plot_ten_patches(self.image, self.size)
-        return plot_patch(self.image, self.top.value, self.left.value, self.flip.value, self.size)
+    def reference(self, settings: dict[str, Any]) -> dict[str, Any]:
+        """Each patch shown: its corner, mirror, the sum of its pixels and five of them (corners, centre)."""
+        image = resized_image(settings["index"])[None]
+        if settings["mode"] == MODES[0]:
+            corners = [(settings["top"], settings["left"], settings["flip"])]
+            patches = crop_batch(image, PAPER_CROP, torch.tensor([settings["top"]]), torch.tensor([settings["left"]]),
+                                 torch.tensor([settings["flip"]]))
+        else:
+            five = five_patch_corners(PAPER_RESIZE, PAPER_CROP)
+            corners = [(t, l, flip) for flip in (False, True) for t, l in five]
+            patches = ten_patches(image, PAPER_CROP)[:, 0]
+        c, mid = PAPER_CROP - 1, PAPER_CROP // 2
+        return {"patches": [{"top": t, "left": l, "flip": flip, "sum": float(p.double().sum()),
+                             "corners": [float(p[0, y, x]) for y, x in ((0, 0), (0, c), (c, 0), (c, c), (mid, mid))]}
+                            for (t, l, flip), p in zip(corners, patches)]}
 
 
 __all__ = ["MODES", "PAPER_ALPHA_STD", "resized_image", "plot_patch", "plot_ten_patches", "plot_loader_patches",

@@ -149,21 +149,6 @@ def plot_gradient_norms(profiles: dict, ax: Optional[Axes] = None, title: str = 
 # ----------------------------------------------------------------------------- chapter: dropout
 
 
-def plot_dropout_mask(before: "object", after: "object", title: str = "") -> Figure:
-    """Two heat maps of the same activations, before and after dropout (dropped units show as 0)."""
-    before, after = as_numpy(before), as_numpy(after)
-    fig, axes = plt.subplots(1, 2, figsize=(6.4, 3.2), dpi=DPI)
-    vmax = float(max(before.max(), after.max()))
-    for ax, values, label in ((axes[0], before, "before dropout"), (axes[1], after, "after dropout")):
-        ax.imshow(values, cmap="viridis", vmin=0, vmax=vmax)
-        ax.set_title(label, fontsize=10)
-        no_ticks(ax)
-    return finish(fig, title)
-
-
-# ----------------------------------------------------------------------------- chapter: local response normalisation
-
-
 def plot_lrn_profile(before: Sequence[float], after: Sequence[float], k: float = PAPER_LRN.k,
                      beta: float = PAPER_LRN.beta,
                      ax: Optional[Axes] = None, title: str = "") -> Figure:

@@ -5,7 +5,6 @@ They read the records in `data/runs/` (see `alexnet_lib.engine.records.load_reco
 
 from __future__ import annotations
 
-import math
 from typing import Optional, Sequence
 
 from matplotlib.axes import Axes
@@ -111,27 +110,3 @@ def budget_table(histories: Sequence[dict]) -> Table:
                      f"{last['val_acc']:.2%}" if "val_acc" in last else "n/a", f"{h.final_test_acc:.2%}"))
     return Table(("minutes", "seed", "steps", "images", "wall min", "training", "val acc", "test acc"), tuple(rows),
                  numeric=(0, 1, 2, 3, 4, 5, 6, 7))
-
-
-def plot_budgets(histories: Sequence[dict], ax: Optional[Axes] = None) -> Figure:
-    """Test accuracy against the budget in minutes: one dot per seed with its test-sample 95% interval, a line
-    through the means."""
-    runs = _budgeted(histories)
-    fig, ax = axes_for(ax, (6, 3.5))
-    by_minutes: dict[float, list[float]] = {}
-    for h in runs:
-        acc, n = h.final_test_acc, h.config.get("final_test_images") or h.config.get("test_images")
-        by_minutes.setdefault(h.config["budget"]["minutes"], []).append(acc)
-        error = 1.96 * math.sqrt(acc * (1 - acc) / n) if n else 0.0  # the test sample's own error
-        ax.errorbar([h.config["budget"]["minutes"]], [100 * acc], yerr=[100 * error], fmt="o", capsize=3,
-                    color=EXPERIMENT_COLOURS[0], zorder=3)
-    xs = sorted(by_minutes)
-    ax.plot(xs, [100 * sum(by_minutes[m]) / len(by_minutes[m]) for m in xs], color=EXPERIMENT_COLOURS[0],
-            label="mean over seeds; bars: 95% test-sample interval")
-    ax.set_xscale("log")
-    ax.minorticks_off()
-    ax.set_xticks(xs, [f"{m:g}" for m in xs])
-    device = runs[0].provenance.get("device_name", "?")
-    style(ax, f"budget in minutes (log scale), {device}, {runs[0].config.get('precision', '?')}",
-          "test accuracy, %", legend=True)
-    return finish(fig)

@@ -138,6 +138,13 @@ def gradient_norms(name: str, depth: int = 20, width: int = 256, weight_scale: f
     g = torch.Generator().manual_seed(seed + 1)
     x = torch.randn(batch, width, generator=g)
     target = torch.randn(batch, width, generator=g)
+    return stack_gradient_norms(net, x, target)
+
+
+def stack_gradient_norms(net: nn.Sequential, x: torch.Tensor, target: torch.Tensor) -> list[float]:
+    """Norm of the gradient at each Linear layer's pre-activation of `net` for inputs `x` (batch first), under
+    the loss of `gradient_norms`: half the squared distance of the output to `target`, averaged over the batch."""
+    batch = x.shape[0]
     pre: list[torch.Tensor] = []
     h = x
     for layer in net:

@@ -274,6 +274,34 @@ def _check_input_shape(input_shape: object) -> tuple[int, ...]:
     return tuple(int(v) for v in input_shape)
 
 
+def layer_specs(model: nn.Module) -> list[dict]:
+    """Each leaf layer of `model` in the order it was built, as plain numbers: what a browser needs to redo
+    `layer_table`'s arithmetic for any input size (convolutions, pools and linear layers; the rest keep shapes)."""
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"model={model!r} must be a torch.nn.Module")
+    specs: list[dict] = []
+    for name, m in model.named_modules():
+        if list(m.children()):
+            continue
+        if isinstance(m, nn.Conv2d):
+            (k, k2), (s, s2), (p, p2) = _pair(m.kernel_size), _pair(m.stride), _pair(m.padding)
+            if (k, s, p) != (k2, s2, p2) or _pair(m.dilation) != (1, 1):
+                raise ValueError(f"{name}: only square, undilated convolutions can be described")
+            specs.append({"name": name, "type": "conv", "in": m.in_channels, "out": m.out_channels, "kernel": k,
+                          "stride": s, "padding": p, "groups": m.groups, "bias": m.bias is not None})
+        elif isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)):
+            k, s, p = (_pair(v)[0] for v in (m.kernel_size, m.stride or m.kernel_size, m.padding))
+            specs.append({"name": name, "type": "pool", "kernel": k, "stride": s, "padding": p,
+                          "ceil_mode": bool(m.ceil_mode)})
+        elif isinstance(m, nn.Linear):
+            specs.append({"name": name, "type": "linear", "out": m.out_features, "bias": m.bias is not None})
+        elif any(True for _ in m.parameters(recurse=False)) or isinstance(m, nn.AdaptiveAvgPool2d):
+            raise ValueError(f"{name} ({type(m).__name__}) cannot be described as a plain layer")
+        else:
+            specs.append({"name": name, "type": "same"})
+    return specs
+
+
 def layer_table(model: nn.Module, input_shape: tuple) -> LayerTable:
     """Run one forward pass of zeros through `model` and record every leaf layer it executes."""
     if not isinstance(model, nn.Module):

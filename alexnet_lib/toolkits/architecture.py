@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
@@ -323,6 +324,31 @@ class Crossing:
         return 2 * self.values_per_gpu
 
 
+def gpu_traffic(config: AlexNetConfig, gpus: int) -> list[tuple[str, int]]:
+    """(layer, values one image sends between the GPUs before that layer, forward pass) for every convolution
+    and linear layer of the AlexNet `config` builds, spread over `gpus` GPUs (1 or 2).
+
+    On two GPUs each holds half of every layer's units (as the paper's Figure 2 draws it). A layer whose units
+    read all of its input (an ungrouped convolution or a fully connected layer) needs the other GPU's half
+    first, so both halves cross: its whole input. A grouped convolution (groups=2) reads only its own GPU's
+    half; the first layer reads the image, which both GPUs hold. The backward pass sends as many gradients back.
+    """
+    if not isinstance(config, AlexNetConfig):
+        raise ValueError(f"config must be an AlexNetConfig, e.g. AlexNetConfig(groups=2), got {type(config).__name__}")
+    check_int("gpus", gpus, 1, 2, hint=" (1: one GPU, 2: the paper's split)")
+    with torch.device("meta"):  # shapes only: no weights allocated
+        model = AlexNet(config)
+    table = layer_table(model, (config.in_channels, config.input_size, config.input_size))
+    out, previous = [], config.in_channels * config.input_size ** 2
+    for row in table:
+        module = model.get_submodule(row.name)
+        if isinstance(module, (nn.Conv2d, nn.Linear)):
+            reads_all = not isinstance(module, nn.Conv2d) or module.groups == 1
+            out.append((row.name, previous if gpus == 2 and out and reads_all else 0))
+        previous = math.prod(row.output_shape)
+    return out
+
+
 def cross_gpu_crossings(config: Optional[AlexNetConfig] = None) -> list[Crossing]:
     """Where the paper's two GPUs swap activations, assuming (as its Figure 2 draws) half of every layer per GPU."""
     c = paper_config(config)
@@ -330,13 +356,12 @@ def cross_gpu_crossings(config: Optional[AlexNetConfig] = None) -> list[Crossing
         raise ValueError(f"config has groups={c.groups}: a one-GPU network has no cross-GPU traffic; "
                          f"use groups=2 (the paper's split)")
     side = c.size_after("pool2")  # the input of conv3
-    half_pool2 = c.channels[1] // 2 * side * side
-    half_flat = c.flatten_features // 2
-    half_hidden = c.hidden // 2
-    return [Crossing("conv3", f"pool2 output, {c.channels[1] // 2}×{side}×{side} per GPU", half_pool2),
-            Crossing("FC1", f"flattened pool3 output, {half_flat:,} per GPU", half_flat),
-            Crossing("FC2", f"FC1 output, {half_hidden:,} per GPU", half_hidden),
-            Crossing("FC3", f"FC2 output, {half_hidden:,} per GPU", half_hidden)]
+    what = {"conv3": f"pool2 output, {c.channels[1] // 2}×{side}×{side} per GPU",
+            "FC1": f"flattened pool3 output, {c.flatten_features // 2:,} per GPU",
+            "FC2": f"FC1 output, {c.hidden // 2:,} per GPU", "FC3": f"FC2 output, {c.hidden // 2:,} per GPU"}
+    names = ("conv1", "conv2", "conv3", "conv4", "conv5", "FC1", "FC2", "FC3")
+    return [Crossing(name, what[name], values // 2)
+            for name, (_, values) in zip(names, gpu_traffic(c, 2)) if values]
 
 
 def cross_gpu_traffic(config: Optional[AlexNetConfig] = None, batch: int = 128, bytes_per_value: int = 4) -> Table:

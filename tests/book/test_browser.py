@@ -2,7 +2,7 @@
 
 Serves the built HTML from 127.0.0.1, opens every page in headless Chromium (through Playwright) with
 every request to another host blocked and recorded, and checks what each page contains: formulas
-typeset by MathJax, every saved widget drawn by the embed manager, every image loaded, no console
+typeset by MathJax, every explorer drawn and answering every control, every image loaded, no console
 error, code and tables that fit, ✅/❌ drawn with the book's own font, and at a phone's width the ☰
 button opens the chapter menu. Screenshots for humans land in `_build/screenshots/` (desktop/ has one
 per page, phone*.png the phone views), with pages.json: what the browser found on each page.
@@ -17,13 +17,14 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from tests.book.chromium import DESKTOP, PHONE, TIMEOUT_MS
+from tests.book.live_cases import BUILDERS, TOLERANCE, compare, move_every_control
 from tests.chapters import CHAPTERS, ROOT
 
 # Every test here needs the browser: start it first, so that without one they skip (or, under CI, fail)
@@ -31,40 +32,9 @@ from tests.chapters import CHAPTERS, ROOT
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("browser")]
 
 SCREENSHOTS = Path(os.environ.get("ALEXNET_SCREENSHOTS", ROOT / "_build" / "screenshots"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-TIMEOUT_MS = 20_000
-WIDGET_TIMEOUT_MS = 10_000  # the embed manager draws a page's widgets within a second or two
 # The font the book's CSS (book_assets/static/book.css) declares for the exercise checkers' marks.
 MARKS_FONT = "AlexNet marks"
-HOW_TO_INSTALL = ("install Chromium (`sudo apt install chromium`, or set $ALEXNET_CHROMIUM to a Chrome/Chromium "
-                  "binary) and `python -m pip install -r requirements.txt` (never `playwright install`)")
-
-
-def _on_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-
-
-def _missing(why: str):
-    """Fail under CI (the browser tests are part of what CI must check), else skip and say how to install."""
-    if _on_ci():
-        pytest.fail(f"browser tests cannot run under CI: {why}; {HOW_TO_INSTALL}")
-    pytest.skip(f"browser tests need headless Chromium: {why}; {HOW_TO_INSTALL}")
-
-
-def _chromium_binary() -> str | None:
-    given = os.environ.get("ALEXNET_CHROMIUM")
-    if given:
-        return given
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
+EXPLORER_TIMEOUT_MS = 10_000  # an explorer draws itself within a few hundred milliseconds
 # ---------------------------------------------------------------------------------------------------
 # What the browser runs on each page. Each returns plain JSON.
 
@@ -75,9 +45,8 @@ WAIT_FOR_MATHJAX = """async () => {
   return await Promise.race([mj.startup.promise.then(() => true), timeout]);
 }""" % TIMEOUT_MS
 
-WIDGETS_DRAWN = """() => [...document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]')]
-  .every(s => { const p = s.previousElementSibling;
-                return p && p.classList.contains('widget-subarea') && p.querySelector('.jupyter-widgets'); })"""
+EXPLORERS_DRAWN = """() => [...document.querySelectorAll('.alexnet-explorer')]
+  .every(e => Number(e.dataset.updates) >= 1)"""
 
 LOAD_IMAGES = """async () => {
   const imgs = [...document.images];
@@ -102,15 +71,11 @@ INSPECT = r"""() => {
     if (node.parentElement.closest('pre, code, kbd, script, style, textarea, mjx-container, .highlight')) continue;
     if (/\\\(|\\\[|\$\$/.test(node.textContent)) rawTex.push(short(node.textContent));
   }
-  // Widgets: the embed manager draws each saved view into a div.widget-subarea just before its script tag.
-  const hasState = !!document.querySelector('script[type="application/vnd.jupyter.widget-state+json"]');
-  const widgets = [...document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]')]
-    .map(s => {
-      let id = '?'; try { id = JSON.parse(s.textContent).model_id; } catch (e) {}
-      const p = s.previousElementSibling;
-      const w = p && p.classList.contains('widget-subarea') ? p.querySelector('.jupyter-widgets') : null;
-      return {id, drawn: !!(w && visible(w))};
-    });
+  // Explorers (alexnet_lib.book.live): each draws its controls, its sentence and its picture in the page.
+  const explorers = [...document.querySelectorAll('.alexnet-explorer')].map(e => ({
+    kind: e.dataset.kind, drawn: Number(e.dataset.updates) >= 1 && !!e.querySelector('.ax-control')
+      && !!e.querySelector('.ax-figure svg, .ax-figure canvas') && visible(e.querySelector('.ax-figure'))}));
+  const ipywidgets = document.querySelectorAll('script[type^="application/vnd.jupyter.widget"]').length;
   const images = [...document.images].map(i => ({src: i.currentSrc || i.src, ok: i.complete && i.naturalWidth > 0}));
   // Layout: code and text outputs wrap (no box scrolls sideways) and the page itself never scrolls sideways.
   // The library's own source (show_source: a python block in a cell's output) keeps its lines and scrolls
@@ -125,8 +90,9 @@ INSPECT = r"""() => {
   const stuckSource = boxes.filter(p => isSource(p) && p.scrollWidth > p.clientWidth + 1
     && !['auto', 'scroll'].includes(getComputedStyle(p).overflowX)).map(p => short(p.textContent));
   // A table wider than the box around it must be able to scroll inside that box: the nearest ancestor that
-  // does not let it overflow visibly (or the window itself) must scroll, or its right-hand columns are lost.
-  const clippedTables = [];
+  // does not let it overflow visibly (or the window itself) must scroll, or its right-hand columns are lost;
+  // and the box must show that it scrolls (the book's CSS shades the edge where more columns wait).
+  const clippedTables = [], silentTables = [];
   for (const t of document.querySelectorAll('main table, article table')) {
     if (!visible(t)) continue;
     let box = null;
@@ -136,10 +102,12 @@ INSPECT = r"""() => {
     const scrolls = !!box && ['auto', 'scroll'].includes(getComputedStyle(box).overflowX);
     const edge = box ? box.getBoundingClientRect().left + box.clientWidth : viewport;
     if (t.getBoundingClientRect().right > edge + 1 && !scrolls) clippedTables.push(short(t.textContent));
+    if (scrolls && box.scrollWidth > box.clientWidth + 1 && !getComputedStyle(box).backgroundImage.includes('gradient'))
+      silentTables.push(short(t.textContent));
   }
-  // Every text and picture of a drawn widget is on screen: not past the right edge of the widget's area,
-  // and not clipped by a box of the widget's own (a slider's value at its right end, say).
-  const widgetsCut = [];
+  // Every text and picture of an explorer is on screen: not past the right edge of the explorer's area, and
+  // not clipped by a box of its own (a slider's value at its right end, say).
+  const explorersCut = [];
   const drawnBox = e => {  // where a leaf element's text (or, without text, the element) is drawn
     if (!e.textContent.trim()) return e.getBoundingClientRect();
     const range = document.createRange();
@@ -157,10 +125,10 @@ INSPECT = r"""() => {
     }
     return false;
   };
-  for (const area of document.querySelectorAll('.widget-subarea')) {
-    for (const e of area.querySelectorAll('*')) {
-      if (e.children.length || !visible(e)) continue;
-      if (clipped(e, area)) widgetsCut.push(short(`${e.className} ${e.textContent}`));
+  for (const area of document.querySelectorAll('.alexnet-explorer')) {
+    for (const e of area.querySelectorAll('.ax-controls *, .ax-result, .ax-figure > svg, .ax-figure canvas')) {
+      if ((e.children.length && !e.matches('svg')) || !visible(e)) continue;
+      if (clipped(e, area)) explorersCut.push(short(`${area.dataset.kind}: ${e.tagName} ${e.textContent}`));
     }
   }
   // The exercise checkers' ✅/❌: where the page shows one, the book's font for them must have loaded.
@@ -171,9 +139,8 @@ INSPECT = r"""() => {
   const searchFields = [...document.querySelectorAll('.search-button-field, .bd-header .bd-search')]
     .filter(visible).length;
   return {maths: maths.length, typeset: document.querySelectorAll('mjx-container').length, untypeset, mathErrors,
-          rawTex, hasState, widgets, images, pageOverflow, boxes: boxes.length, scrolling, stuckSource, clippedTables,
-          widgetsCut,
-          marks, marksFont, searchFields};
+          rawTex, explorers, ipywidgets, images, pageOverflow, boxes: boxes.length, scrolling, stuckSource,
+          clippedTables, silentTables, explorersCut, marks, marksFont, searchFields};
 }""".replace("%MARKS%", MARKS_FONT)
 
 SIDEBAR_LINK_REACHABLE = """() => {
@@ -224,29 +191,6 @@ def site(html):
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """Headless Chromium with a fresh, throw-away profile (session-scoped, so a missing browser skips or
-    fails at once, before the book is built)."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("the Python package `playwright` is not installed")
-    binary = _chromium_binary()
-    if binary is None:
-        _missing("no chromium binary on PATH")
-    with tempfile.TemporaryDirectory(prefix="alexnet-chromium-") as profile, sync_playwright() as pw:
-        try:
-            # The system's Chromium: Playwright's own browser downloads are never used.
-            context = pw.chromium.launch_persistent_context(
-                profile, executable_path=binary, args=CHROMIUM_ARGS, headless=True,
-                viewport=DESKTOP, service_workers="block")
-        except Exception as error:  # noqa: BLE001 - any launch failure means "no usable browser"
-            _missing(f"{binary} does not start: {str(error).splitlines()[0]}")
-        yield context
-        context.close()
 
 
 class _Recorder:
@@ -309,11 +253,10 @@ def visits(browser, html, site):
         try:
             page.goto(f"{site}/{rel}", wait_until="load", timeout=TIMEOUT_MS)
             info["mathjax_ran"] = page.evaluate(WAIT_FOR_MATHJAX)
-            if page.locator('script[type="application/vnd.jupyter.widget-state+json"]').count():
-                try:
-                    page.wait_for_function(WIDGETS_DRAWN, timeout=WIDGET_TIMEOUT_MS)
-                except Exception:  # noqa: BLE001 - not drawn in time: reported per widget below
-                    pass
+            try:
+                page.wait_for_function(EXPLORERS_DRAWN, timeout=EXPLORER_TIMEOUT_MS)
+            except Exception:  # noqa: BLE001 - not drawn in time: reported per explorer below
+                pass
             page.evaluate(LOAD_IMAGES)
             info.update(page.evaluate(INSPECT))
             page.screenshot(path=out / _shot_name(rel), full_page=True)
@@ -350,7 +293,7 @@ def test_every_page_was_opened(html, visits):
 
 
 def test_no_request_leaves_the_site(visits):
-    """Offline means offline: MathJax, require.js and the widget manager are served by the book itself."""
+    """Offline means offline: MathJax, fonts and the explorers' code are served by the book itself."""
     problems = {rel: sorted(set(info["foreign"])) for rel, info in _pages_visited(visits).items()}
     assert not any(problems.values()), "requests to other hosts (blocked):\n" + _report(problems)
 
@@ -383,14 +326,17 @@ def test_formulas_are_typeset(visits):
     assert sum(info["typeset"] for info in _pages_visited(visits).values()) > 0, "the book shows no formula at all"
 
 
-def test_saved_widgets_are_drawn(visits):
+def test_explorers_are_drawn_and_no_page_needs_a_widget_manager(visits):
     problems = {}
     for rel, info in _pages_visited(visits).items():
-        blank = [w["id"] for w in info["widgets"] if not w["drawn"]]
+        blank = [e["kind"] for e in info["explorers"] if not e["drawn"]]
         if blank:
-            why = "" if info["hasState"] else " (the notebook has no saved widget state: re-execute it)"
-            problems[rel] = f"{len(blank)} of {len(info['widgets'])} widgets blank{why}: {blank[:3]}"
-    assert not problems, "widgets not drawn:\n" + _report(problems)
+            problems[rel] = f"{len(blank)} of {len(info['explorers'])} explorers not drawn: {blank}"
+        if info["ipywidgets"]:
+            problems[rel] = f"{info['ipywidgets']} ipywidgets outputs, which no kernel will ever draw here"
+    assert not problems, "explorers:\n" + _report(problems)
+    kinds = {e["kind"] for info in _pages_visited(visits).values() for e in info["explorers"]}
+    assert kinds == set(BUILDERS), f"the book shows explorers {sorted(kinds)}; tests know {sorted(BUILDERS)}"
 
 
 def test_images_load(visits):
@@ -399,8 +345,8 @@ def test_images_load(visits):
 
 
 def test_code_and_tables_fit(visits):
-    """Code and text outputs wrap; library source, tables and widgets fit or scroll inside themselves; no page
-    scrolls sideways.
+    """Code and text outputs wrap; library source and tables fit or scroll inside themselves (and tables show
+    it); explorers fit; no page scrolls sideways.
 
     Checked at desktop width (1280 px) and at a phone's (390 px)."""
     problems = {}
@@ -414,8 +360,10 @@ def test_code_and_tables_fit(visits):
                 what.append(f"{width}: library source wider than its box that cannot scroll: {info['stuckSource'][:2]}")
             if info["clippedTables"]:
                 what.append(f"{width}: tables cut off: {info['clippedTables'][:2]}")
-            if info["widgetsCut"]:
-                what.append(f"{width}: widget parts cut off: {info['widgetsCut'][:3]}")
+            if info["silentTables"]:
+                what.append(f"{width}: tables that scroll without showing it: {info['silentTables'][:2]}")
+            if info["explorersCut"]:
+                what.append(f"{width}: explorer parts cut off: {info['explorersCut'][:3]}")
             if info["pageOverflow"] > 1:
                 what.append(f"{width}: the page scrolls sideways by {info['pageOverflow']} px")
         problems[rel] = "; ".join(what)
@@ -465,3 +413,40 @@ def test_phone_menu_opens_the_sidebar(browser, html, site):
             assert not record.foreign, f"{rel}: requests to other hosts at 390 px: {record.foreign}"
         finally:
             page.close()
+
+
+def test_every_control_of_every_explorer_answers_on_the_built_book(browser, html, site):
+    """On the built site, offline, at 1280 px and at 390 px: moving each control of each explorer changes its
+    sentence and its picture, and what the page then shows equals the library's Python for that setting."""
+    pages = [rel for rel in _pages(html) if 'class="alexnet-explorer"' in (html / rel).read_text(encoding="utf-8")]
+    assert pages, "no page of the built book shows an explorer"
+    explorers = {kind: build() for kind, build in BUILDERS.items()}
+    seen, problems = set(), []
+    for rel in pages:
+        for viewport in (DESKTOP, PHONE):
+            page = browser.new_page()
+            page.set_viewport_size(viewport)
+            record = _Recorder(site)
+            record.attach(page)
+            try:
+                page.goto(f"{site}/{rel}", wait_until="load", timeout=TIMEOUT_MS)
+                page.wait_for_function(EXPLORERS_DRAWN, timeout=EXPLORER_TIMEOUT_MS)
+                for root in page.locator(".alexnet-explorer").all():
+                    kind = root.get_attribute("data-kind")
+                    seen.add(kind)
+                    root.scroll_into_view_if_needed()
+                    for move in move_every_control(page, root):
+                        where = f"{rel} at {viewport['width']} px, {kind}.{move['name']}"
+                        if not move["changed"]:
+                            problems.append(f"{where}: the sentence and the picture did not both change")
+                        if not move["restored"]:
+                            problems.append(f"{where}: moving it back did not restore the sentence")
+                        diff = compare(move["values"], explorers[kind].reference(move["settings"]),
+                                       rel=TOLERANCE.get(kind, 1e-9))
+                        if diff:
+                            problems.append(f"{where}: differs from Python at {move['settings']}: {diff[:2]}")
+                problems += [f"{rel}: {e}" for e in record.errors + record.foreign + record.failed]
+            finally:
+                page.close()
+    assert seen == set(BUILDERS), f"explorers on the built book: {sorted(seen)}"
+    assert not problems, "\n".join(problems[:20])

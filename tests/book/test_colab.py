@@ -1,13 +1,14 @@
-"""Colab: installing alexnet_lib keeps Colab's own packages, and the explorers work with Colab's ipywidgets 7.7.1.
+"""Colab: installing alexnet_lib keeps Colab's own packages, and the explorers work under Colab's IPython stack.
 
 A chapter's Colab setup cell runs `pip install "alexnet-lib @ git+..."` in a kernel that has already loaded
 Colab's packages. Any bound in pyproject.toml that a preinstalled version fails makes pip replace that
 package on disk while the old one stays loaded, so every bound must admit every version Colab ships.
 `colab_snapshot.json` records those versions and where they come from (Colab's published pip freeze).
 
-The second half installs Colab's kernel-side widget stack (ipywidgets 7.7.1, IPython 7.34.0, ipykernel
-6.17.1, traitlets 5.7.1, ...) into a cache folder under `_build/` (`--no-deps`, over this environment),
-then builds and drives every explorer of `alexnet_lib.book.explorers` with it in a fresh interpreter. Installing
+The second half installs Colab's kernel-side stack (ipywidgets 7.7.1, IPython 7.34.0, ipykernel 6.17.1,
+traitlets 5.7.1, ...) into a cache folder under `_build/` (`--no-deps`, over this environment), builds every
+explorer of the book with it in a fresh interpreter, formats it as a cell's output, and moves every control of
+that output in headless Chromium. Installing
 needs the package registry: without it the test is skipped, or fails under `CI=true`. The folder is reused
 by later runs.
 """
@@ -45,8 +46,6 @@ COLAB = {canonicalize_name(name): versions for name, versions in SNAPSHOT["packa
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 DEPENDENCIES = [Requirement(text) for text in PROJECT["dependencies"]]
 
-#: The explorers the chapters use; discovery must find at least these.
-KNOWN_EXPLORERS = {"OutputSizeExplorer", "ActivationExplorer", "DropoutExplorer", "LRNExplorer", "PoolingExplorer"}
 
 
 # ----------------------------------------------------------------------------- the bounds admit Colab's versions
@@ -127,8 +126,10 @@ def test_the_built_package_has_every_module(tmp_path):
     assert proc.returncode == 0, f"building the wheel failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     wheel = tmp_path / "dist" / re.findall(r"^WHEEL=(.+)$", proc.stdout, re.M)[-1]
     with zipfile.ZipFile(wheel) as z:
-        shipped = {n for n in z.namelist() if n.endswith(".py")}
-    modules = {f.relative_to(src).as_posix() for f in (src / "alexnet_lib").rglob("*.py")}
+        shipped = {n for n in z.namelist() if n.endswith((".py", ".js", ".css"))}
+    # Modules, and the explorers' browser code their HTML carries.
+    modules = {f.relative_to(src).as_posix() for f in (src / "alexnet_lib").rglob("*")
+               if f.suffix in (".py", ".js", ".css") and "__pycache__" not in f.parts}
     missing = sorted(modules - shipped)
     packages = sorted({m.rsplit("/", 1)[0].replace("/", ".") for m in missing})
     assert not missing, (f"`pip install \"alexnet-lib @ git+...\"` (Colab) would leave out {len(missing)} module(s) "
@@ -192,133 +193,25 @@ def colab_widget_stack() -> Path:
     return target
 
 
-#: Runs in a fresh interpreter with the stack first on sys.path; prints one JSON report as its last line.
+#: Runs in a fresh interpreter with the stack first on sys.path: builds every explorer of the book as its chapter
+#: does and formats it with Colab's IPython, as a cell's output would be; prints one JSON report as its last line.
 DRIVER = r'''
-import contextlib, inspect, io, json, math, sys, traceback
+import json, traceback
 
-import matplotlib
-matplotlib.use("Agg")
 import IPython, ipykernel, ipywidgets, traitlets
-from IPython.display import display
+from IPython.core.formatters import DisplayFormatter
+
+from tests.book.live_cases import BUILDERS
 
 report = {"versions": {"ipywidgets": ipywidgets.__version__, "ipython": IPython.__version__,
                        "ipykernel": ipykernel.__version__, "traitlets": traitlets.__version__},
-          "files": {m.__name__: m.__file__ for m in (ipywidgets, IPython, ipykernel, traitlets)},
-          "explorers": {}, "not_buildable": {}}
-import alexnet_lib.book.explorers as module
-
-
-def is_explorer(cls):
-    if not inspect.isclass(cls) or cls.__module__ != module.__name__ or cls.__name__.startswith("_"):
-        return False
-    base = getattr(module, "Explorer", None)
-    return (hasattr(cls, "_ipython_display_") or issubclass(cls, ipywidgets.Widget)
-            or (inspect.isclass(base) and issubclass(cls, base)))
-
-
-found = [cls for cls in vars(module).values() if is_explorer(cls)]
-# A base the others derive from (Explorer) is not an explorer itself.
-explorers = [cls for cls in found if not inspect.isabstract(cls)
-             and not any(other is not cls and issubclass(other, cls) for other in found)]
-
-
-def widget_of(ex):
-    if isinstance(ex, ipywidgets.Widget):
-        return ex
-    for name in ("widget", "box", "ui"):
-        if isinstance(getattr(ex, name, None), ipywidgets.Widget):
-            return getattr(ex, name)
-    raise AssertionError(f"{type(ex).__name__} has no widget (looked for .widget, .box, .ui)")
-
-
-def kind(c):
-    if not isinstance(c, ipywidgets.ValueWidget):
-        return None
-    if type(c.value) is bool:
-        return "toggle"
-    if hasattr(c, "options") and hasattr(c, "index"):
-        return "choice"
-    if hasattr(c, "min") and hasattr(c, "max") and isinstance(c.value, (int, float)):
-        return "number"
-    return None  # an output (HTML, Image, Label, ...)
-
-
-def parts(ex):
-    """The explorer's controls (by attribute name) and its output widgets."""
-    attrs = {a: v for a, v in vars(ex).items() if isinstance(v, ipywidgets.Widget)}
-    outputs = [v for v in attrs.values() if isinstance(v, ipywidgets.ValueWidget) and not kind(v)]
-    return {a: v for a, v in attrs.items() if kind(v)}, outputs
-
-
-def nudge(c):
-    """Move a control one step, as a user would."""
-    k = kind(c)
-    if k == "toggle":
-        c.value = not c.value
-    elif k == "choice":
-        c.index = (c.index + 1) % len(c.options)
-    elif hasattr(c, "base"):  # a log slider: min, max and step are exponents
-        exp = math.log(c.value, c.base)
-        c.value = c.base ** (exp + c.step if exp + c.step <= c.max + 1e-9 else exp - c.step)
-    else:
-        step = c.step or 1
-        c.value = c.value + step if c.value + step <= c.max else c.value - step
-
-
-def shown(ex, outputs):
-    """What the user sees: the result and error lines and every output widget's value (bytes, not a memoryview)."""
-    values = [o.value for o in outputs]
-    return repr([getattr(ex, "result", None), getattr(ex, "error", None)]
-                + [bytes(v) if isinstance(v, (bytes, bytearray, memoryview)) else v for v in values])
-
-
-for cls in explorers:
-    name = cls.__name__
-    needed = [p.name for p in inspect.signature(cls).parameters.values()
-              if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-    if needed:
-        report["not_buildable"][name] = f"needs arguments {needed}"
-        continue
-    entry = report["explorers"][name] = {"steps": []}
+          "files": {m.__name__: m.__file__ for m in (ipywidgets, IPython, ipykernel, traitlets)}, "explorers": {}}
+for kind, build in BUILDERS.items():
     try:
-        entry["steps"].append("construct with defaults")
-        ex = cls()
-        widget = widget_of(ex)
-        entry["widget"] = type(widget).__name__
-        controls, outputs = parts(ex)
-        entry["controls"] = sorted(controls)
-        if controls:  # one move on the default explorer (it draws, as in the chapters)
-            attr, control = next(iter(controls.items()))
-            entry["steps"].append(f"move .{attr}")
-            before = shown(ex, outputs)
-            nudge(control)
-            entry["first_move_changed"] = shown(ex, outputs) != before
-        # Then every control, one step away from the defaults and back (so that no move hides the next one);
-        # without drawing when the explorer can skip it (the drawing is matplotlib's, the same under any
-        # ipywidgets).
-        draw = inspect.signature(cls).parameters.get("draw")
-        sweep = cls(draw=False) if draw is not None and draw.kind != draw.POSITIONAL_ONLY else cls()
-        controls, outputs = parts(sweep)
-        changed = []
-        for i, (attr, control) in enumerate(controls.items()):
-            entry["steps"].append(f"move .{attr}")
-            before, old = shown(sweep, outputs), control.value
-            nudge(control)
-            if shown(sweep, outputs) != before:
-                changed.append(attr)
-            if i < len(controls) - 1:
-                entry["steps"].append(f"move .{attr} back")
-                control.value = old
-        entry["changed"] = changed
-        entry["steps"].append("display")
-        with contextlib.redirect_stdout(io.StringIO()):
-            ex._ipython_display_() if hasattr(ex, "_ipython_display_") else display(widget)
-        entry["ok"] = True
+        bundle, _ = DisplayFormatter().format(build())
+        report["explorers"][kind] = {"ok": True, "mimetypes": sorted(bundle), "html": bundle.get("text/html", "")}
     except Exception:
-        entry["ok"] = False
-        entry["traceback"] = traceback.format_exc()
-
-report["found"] = sorted(cls.__name__ for cls in explorers)
+        report["explorers"][kind] = {"ok": False, "traceback": traceback.format_exc()}
 print(json.dumps(report))
 '''
 
@@ -351,26 +244,34 @@ def test_colab_stack_has_everything_it_requires(colab_widget_stack):
 
 
 @pytest.mark.slow
-def test_explorers_work_with_colabs_ipywidgets(colab_widget_stack):
+def test_explorers_work_with_colabs_stack(colab_widget_stack, browser):
+    """Every explorer, built and formatted under Colab's IPython/ipywidgets, gives HTML whose every control answers
+    in a browser (Colab shows a cell's HTML output in its own frame, scripts included)."""
     env = dict(os.environ, MPLBACKEND="Agg")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(colab_widget_stack), str(ROOT), env.get("PYTHONPATH")) if p)
     proc = subprocess.run([sys.executable, "-c", DRIVER], capture_output=True, text=True, timeout=600, cwd=ROOT,
                           env=env)
-    assert proc.returncode == 0, f"the explorer driver crashed under Colab's widget stack:\n{proc.stderr[-6000:]}"
+    assert proc.returncode == 0, f"the explorer driver crashed under Colab's stack:\n{proc.stderr[-6000:]}"
     report = json.loads(proc.stdout.strip().splitlines()[-1])
-
     for module, version in report["versions"].items():
         assert version == STACK[module], f"{module} {version} loaded, expected Colab's {STACK[module]}"
     for module, file in report["files"].items():
         assert Path(file).resolve().is_relative_to(colab_widget_stack.resolve()), f"{module} came from {file}"
 
-    assert KNOWN_EXPLORERS <= set(report["found"]), f"found only {report['found']} in alexnet_lib.book.explorers"
-    assert not report["not_buildable"], f"explorers that cannot be built with defaults: {report['not_buildable']}"
-    failures = [f"{name} failed at step '{entry['steps'][-1]}' under ipywidgets {STACK['ipywidgets']}:\n"
-                f"{entry['traceback']}" for name, entry in report["explorers"].items() if not entry["ok"]]
+    from tests.book.live_cases import BUILDERS, move_every_control
+    assert set(report["explorers"]) == set(BUILDERS)
+    failures = [f"{kind}:\n{entry['traceback']}" for kind, entry in report["explorers"].items() if not entry["ok"]]
     assert not failures, "\n".join(failures)
-    for name, entry in report["explorers"].items():
-        assert entry["controls"], f"{name}: no controls found to move"
-        still = sorted(set(entry["controls"]) - set(entry["changed"]))
-        assert not still, f"{name}: moving {still} one step changed nothing shown: the update did not fire"
-        assert entry["first_move_changed"], f"{name}: its first control changed nothing shown when drawing"
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        for kind, entry in report["explorers"].items():
+            assert "text/html" in entry["mimetypes"] and "text/plain" in entry["mimetypes"], (kind, entry["mimetypes"])
+            page.set_content(f"<!doctype html><html><body>{entry['html']}</body></html>")
+            root = page.locator(".alexnet-explorer")
+            moves = move_every_control(page, root)
+            assert moves and all(m["changed"] for m in moves), (kind, [m["name"] for m in moves if not m["changed"]])
+    finally:
+        page.close()
+    assert not errors, errors

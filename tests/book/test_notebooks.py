@@ -1,27 +1,30 @@
-"""What a committed notebook would lack on the built page: figures without images, widgets without state."""
+"""What a committed notebook would lack on the built page: figures without images, explorers without their HTML,
+and ipywidgets output the static page cannot draw."""
 
 import os
 
 import pytest
 
-from alexnet_lib.book.notebooks import WIDGET_STATE, WIDGET_VIEW, execute, missing_outputs
+from alexnet_lib.book.notebooks import EXPLORER_MARK, WIDGET_VIEW, execute, missing_outputs
 
 PNG = {"output_type": "display_data", "data": {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}}
 TEXT = {"output_type": "stream", "name": "stdout", "text": "done\n"}
+EXPLORER = {"output_type": "execute_result", "execution_count": 1,
+            "data": {"text/html": f'<div {EXPLORER_MARK} id="ax-1"></div><script>...</script>',
+                     "text/plain": "LRNExplorer(...)"}}
 
 
 def view(model_id: str) -> dict:
     return {"output_type": "display_data",
-            "data": {WIDGET_VIEW: {"model_id": model_id, "version_major": 2}, "text/plain": "Explorer(...)"}}
+            "data": {WIDGET_VIEW: {"model_id": model_id, "version_major": 2}, "text/plain": "HBox(...)"}}
 
 
 def code(source, *outputs) -> dict:
     return {"cell_type": "code", "source": source, "metadata": {}, "execution_count": 1, "outputs": list(outputs)}
 
 
-def notebook(*cells, state=()) -> dict:
-    meta = {"widgets": {WIDGET_STATE: {"state": {m: {"model_name": "VBoxModel"} for m in state}}}} if state else {}
-    return {"nbformat": 4, "nbformat_minor": 5, "metadata": meta, "cells": list(cells)}
+def notebook(*cells) -> dict:
+    return {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": list(cells)}
 
 
 def test_a_good_notebook_has_nothing_missing():
@@ -29,8 +32,7 @@ def test_a_good_notebook_has_nothing_missing():
                   code("x = 1\nprint(x)", TEXT),
                   code(["fig = plot_gradient_norms(norms)\n", "fig"], PNG),  # source as a list of lines
                   code("plt.imshow(img)", TEXT, PNG),
-                  code("LRNExplorer()", view("m1")),
-                  state=["m1"])
+                  code("LRNExplorer()", EXPLORER))
     assert missing_outputs(nb) == []
 
 
@@ -46,27 +48,25 @@ def test_code_that_only_mentions_plot_is_not_a_plotting_cell():
     assert missing_outputs(notebook(code("plotted = 3  # no call to a plot_ function", TEXT))) == []
 
 
-def test_a_widget_view_without_saved_state_is_reported():
-    nb = notebook(code("PoolingExplorer()", view("m2")), code("LRNExplorer()", view("m3")), state=["m3"])
-    assert missing_outputs(nb) == ["cell 0 shows a widget whose state was not saved (model m2)"]
-    assert missing_outputs(notebook(code("PoolingExplorer()", view("m2")))) == [
-        "cell 0 shows a widget whose state was not saved (model m2)"]
+def test_an_ipywidgets_output_is_reported():
+    nb = notebook(code("train()", TEXT, view("m2")), code("LRNExplorer()", EXPLORER))
+    assert missing_outputs(nb) == ["cell 0 shows an ipywidgets widget, which the static page cannot draw"]
 
 
-def test_an_explorer_cell_that_shows_no_widget_is_reported():
-    assert missing_outputs(notebook(code("x = 1\nLRNExplorer(size=5)", TEXT))) == [
-        "cell 0 builds an explorer but shows no widget"]
+def test_an_explorer_cell_that_shows_no_explorer_is_reported():
+    assert missing_outputs(notebook(code("x = 1\nLRNExplorer(n=5)", TEXT))) == [
+        "cell 0 builds an explorer but shows no explorer HTML"]
     # An explorer kept in a variable for later use is not shown by its cell, so nothing is missing.
-    assert missing_outputs(notebook(code("ex = LRNExplorer(draw=False)", TEXT))) == []
+    assert missing_outputs(notebook(code("ex = LRNExplorer()", TEXT))) == []
 
 
 def test_every_problem_of_every_cell_is_listed():
     nb = notebook(code("plt.plot([1])"), code("Explorer()"), code("ok = 1"), code("plot_x()", view("m9")))
     assert missing_outputs(nb) == [
         "cell 0 draws a figure but has no image output (executed with a non-inline backend?)",
-        "cell 1 builds an explorer but shows no widget",
+        "cell 1 builds an explorer but shows no explorer HTML",
         "cell 3 draws a figure but has no image output (executed with a non-inline backend?)",
-        "cell 3 shows a widget whose state was not saved (model m9)",
+        "cell 3 shows an ipywidgets widget, which the static page cannot draw",
     ]
 
 

@@ -115,16 +115,6 @@ def test_plot_gradient_norms_plots_the_norms_and_clips_zeros():
 # ----------------------------------------------------------------------------- dropout, LRN
 
 
-def test_plot_dropout_mask_shows_both_arrays_on_one_scale():
-    before = torch.rand(4, 4) + 0.5
-    after = before * (torch.arange(16).reshape(4, 4) % 2) * 2
-    axes = plots.plot_dropout_mask(before, after.numpy()).axes
-    for ax, values in zip(axes, (before, after)):
-        image = ax.images[0]
-        assert np.array_equal(image.get_array(), values.numpy())
-        assert image.get_clim() == pytest.approx((0, float(after.max())))
-
-
 def test_plot_lrn_profile_bars_are_before_and_after():
     before, after = [1.0, 4.0, 2.0], [0.5, 1.0, 0.9]
     ax = plots.plot_lrn_profile(before, after, k=2.0, beta=0.75).axes[0]
@@ -268,14 +258,15 @@ def test_plot_curves_plots_the_history():
 
 
 def _budgeted_history(minutes, seed, steps, acc, n_test=10_000):
-    plan = {"minutes": minutes, "steps": steps + 5, "steps_per_epoch": 100, "batch_size": 64, "train_images": 6_380}
+    plan = {"minutes": minutes, "steps": steps + 5, "steps_per_epoch": 100, "batch_size": 64, "train_images": 6_380,
+            "seconds_per_step": 0.5, "images": 64 * (steps + 5), "predicted_seconds": minutes * 60}
     return {"config": {"seed": seed, "budget": plan, "final_test_images": n_test, "precision": "fp32"},
             "provenance": {"wall_seconds": minutes * 60, "device_name": "test CPU"},
             "epochs": [{"epoch": 1, "steps": 100, "train_seconds": minutes * 30},
                        {"epoch": 2, "steps": steps, "train_seconds": minutes * 24, "val_acc": acc, "test_acc": acc}]}
 
 
-def test_the_budget_table_and_figure_read_the_recorded_runs():
+def test_the_budget_table_reads_the_recorded_runs():
     from alexnet_lib.book import run_plots
 
     runs = [_budgeted_history(10, 1, 130, 0.9), _budgeted_history(5, 0, 120, 0.85), _budgeted_history(10, 0, 131, 0.8)]
@@ -284,13 +275,5 @@ def test_the_budget_table_and_figure_read_the_recorded_runs():
     assert [r[:4] for r in table.rows] == [("5", "0", "120", "7,660"), ("10", "0", "131", "8,364"),
                                           ("10", "1", "130", "8,300")]
     assert [r[5] for r in table.rows] == ["90%"] * 3 and table.rows[1][7] == "80.00%"
-    fig = run_plots.plot_budgets(runs)
-    ax = fig.axes[0]
-    mean = ax.lines[-1]
-    assert list(mean.get_xdata()) == [5, 10] and list(mean.get_ydata()) == pytest.approx([85.0, 85.0])
-    half = 100 * 1.96 * (0.85 * 0.15 / 10_000) ** 0.5  # the 5-minute dot's test-sample interval
-    bars = [c for c in ax.collections if c.get_segments()]
-    lows_highs = sorted((seg[0][1], seg[1][1]) for c in bars for seg in c.get_segments())
-    assert any(lo == pytest.approx(85 - half) and hi == pytest.approx(85 + half) for lo, hi in lows_highs)
     with pytest.raises(ValueError, match="history 0 is not a finished run with a time budget"):
         run_plots.budget_table([{"config": {}, "provenance": {}, "epochs": [{"epoch": 1, "test_acc": 0.5}]}])

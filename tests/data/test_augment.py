@@ -217,11 +217,10 @@ def test_figures_and_the_explorer():
     assert len(augment_widget.plot_ten_patches(image).axes) == 10
     assert len(augment_widget.plot_loader_patches(0, epochs=3).axes) == 3
     assert len(augment_widget.plot_pca_colour(augment_widget.sample_photo(), [(1, 0, 0)]).axes) == 2
-    ex = augment_widget.PatchExplorer(draw=False)
-    assert ex.patch.shape == (1, 224, 224) and "2,178 training patches" in ex.result
-    ex.left.value, ex.flip.value = 32, True
-    assert torch.equal(ex.patch, image[:, 16:240, 32:256].flip(-1))
-    ex.mode.value = "ten test patches"
-    assert ex.patch is None and "ten 224×224 test patches" in ex.result and not ex.error
+    ex = augment_widget.PatchExplorer()
+    shown = ex.reference(dict(ex.settings, left=32, flip=True))["patches"][0]
+    assert shown["sum"] == pytest.approx(float(image[:, 16:240, 32:256].double().sum()))
+    assert shown["corners"][0] == pytest.approx(float(image[0, 16, 255]))  # mirrored: the patch's left is column 255
+    assert len(ex.reference(dict(ex.settings, mode="ten test patches"))["patches"]) == 10
     with pytest.raises(ValueError, match="top=40"):
-        augment_widget.PatchExplorer(top=40, draw=False)
+        augment_widget.PatchExplorer(top=40)

@@ -226,33 +226,3 @@ def test_tables_read_the_record(record):
 # ----------------------------------------------------------------------------- the explorer
 
 
-def test_the_explorer_reads_its_numbers_from_the_record(record):
-    from alexnet_lib.book.results import EnsembleExplorer, first_rescue, member_view
-
-    ex = EnsembleExplorer(record, draw=False)
-    assert ex.size.value == record["settings"]["members"] and ex.k.value == 1 and not ex.error
-    assert ex.accuracy == E.ensemble_accuracy(record, 0, 3, 1) and ex.alone == E.ensemble_accuracy(record, 0, 1, 1)
-    # By default the image shown is one the full ensemble gets right and some member gets wrong.
-    view = ex.view
-    assert ex.position.value == first_rescue(record, 0)
-    assert int(view["mean"].argmax()) == view["label"]
-    assert any(int(p.argmax()) != view["label"] for p in view["members"])
-    ex.group.value, ex.size.value, ex.k.value = 2, 2, 5
-    assert ex.accuracy == E.ensemble_accuracy(record, 2, 2, 5) and "top-5" in ex.result
-    shown = member_view(record, 2, 2, ex.position.value)
-    assert torch.equal(shown["mean"], (shown["members"][0] + shown["members"][1]) / 2)
-    with pytest.raises(ValueError, match="size=4 must be an integer from 1 to 3"):
-        EnsembleExplorer(record, size=4, draw=False)
-    with pytest.raises(ValueError, match="group=7 is not valid"):
-        EnsembleExplorer(record, group=7, draw=False)
-
-
-def test_the_explorer_draws_its_figure(record):
-    from alexnet_lib.book.results import EnsembleExplorer, plot_ensemble
-
-    ex = EnsembleExplorer(record, k=2)
-    assert bytes(ex.figure.value[:4]) == b"\x89PNG"
-    fig = plot_ensemble(record, group=1, size=2, k=2, position=3)
-    gids = {a.get_gid() for ax in fig.axes for a in ax.get_children()}
-    assert {"group-0", "group-1", "group-2", "alone", "together", "member-1", "member-2", "mean"} <= gids
-    assert "member-3" not in gids  # an ensemble of two shows two members

@@ -11,9 +11,12 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from alexnet_lib.book.history import LeNetAlexNetExplorer, alexnet_table, lenet_table, plot_lenet_alexnet
 from alexnet_lib.exercises._common import assert_passes
-from alexnet_lib.exercises.history import check_c1_padding, check_fc_parameters, check_stride_prediction
+from alexnet_lib.exercises.history import (
+    check_c1_padding,
+    check_fc_parameters,
+    check_stride_prediction,
+)
 from alexnet_lib.net.model import AlexNetConfig, alexnet_paper, count_parameters  # noqa: E402
 from alexnet_lib.toolkits import lenet  # noqa: E402
 from alexnet_lib.toolkits.architecture import conv_macs, conv_params  # noqa: E402
@@ -229,48 +232,6 @@ def test_conv1_stride_growth_is_counted_without_allocating():
 
 
 # ----------------------------------------------------------------------------- the explorer
-
-
-def test_explorer_default_state_and_every_control():
-    ex = LeNetAlexNetExplorer(draw=False)
-    assert ex.error == "" and ex.lenet.total_params == 61_706 and ex.alexnet.total_params == 60_965_224
-    assert "120×1×1 values reach F6" in ex.result and "256×6×6 reach FC1" in ex.result
-    assert ex.ratios["parameters"] == pytest.approx(988.0, abs=0.1)
-    ex.lenet_size.value = 28
-    assert ex.error.startswith("LeNet-5: C5 gets a 4x4 map") and ex.lenet is None and ex.result == ""
-    ex.c1_padding.value = 2
-    assert ex.error == "" and ex.lenet.total_params == 61_706
-    ex.alexnet_size.value = 48
-    assert ex.error.startswith("AlexNet: input_size=48 is too small") and ex.alexnet is None
-    ex.alexnet_size.value = 67  # the smallest input the paper's network takes: pool3 gives 1×1
-    assert ex.error == "" and "256×1×1 reach FC1" in ex.result
-    for quantity in ("multiply-adds", "output values", "parameters"):
-        ex.quantity.value = quantity
-        assert ex.error == ""
-
-
-def test_explorer_draws_and_refuses_bad_arguments_by_name():
-    ex = LeNetAlexNetExplorer()
-    assert ex.figure.value[:8] == b"\x89PNG\r\n\x1a\n"
-    ex.lenet_size.value = 20
-    assert ex.figure.value == b"" and "Impossible setting" in ex.message.value
-    for argument, bad in (("lenet_size", 15), ("lenet_size", 65), ("c1_padding", -1), ("alexnet_size", 321),
-                          ("quantity", "flops"), ("draw", 1)):
-        with pytest.raises(ValueError, match=f"^{argument}="):
-            LeNetAlexNetExplorer(**{argument: bad, **({"draw": False} if argument != "draw" else {})})
-
-
-def test_static_figure_has_one_bar_per_weighted_layer():
-    fig = plot_lenet_alexnet(lenet_table(), alexnet_table(), "multiply-adds")
-    left, right = fig.axes[:2]
-    kinds = lambda ax: [p.get_gid() for p in ax.patches]  # noqa: E731
-    assert kinds(left) == ["conv"] * 3 + ["fc"] * 2 and kinds(right) == ["conv"] * 5 + ["fc"] * 3
-    assert [round(p.get_width()) for p in left.patches] == list(HAND_MACS.values())
-    assert "416,520 in all" in left.get_title() and left.get_xscale() == "log"
-    with pytest.raises(ValueError, match="^quantity="):
-        plot_lenet_alexnet(lenet_table(), alexnet_table(), "flops")
-    with pytest.raises(ValueError, match="LayerTable"):
-        plot_lenet_alexnet(None, alexnet_table())
 
 
 # ----------------------------------------------------------------------------- the checkers

@@ -12,7 +12,7 @@ from torch import nn  # noqa: E402
 
 from alexnet_lib import exercises
 from alexnet_lib.book import plots  # noqa: E402
-from alexnet_lib.book.explorers import LRN_DEMO_PROFILE, LRNExplorer  # noqa: E402
+from alexnet_lib.book.explorers import LRN_DEMO_PROFILE  # noqa: E402
 from alexnet_lib.net.layers import lrn_from_tensorflow, lrn_to_torch  # noqa: E402
 from alexnet_lib.net.model import alexnet_fashion, init_weights  # noqa: E402
 from alexnet_lib.toolkits.lrn import (
@@ -98,35 +98,6 @@ def test_conventions_table():
     assert "11 channels" in rows[4].window
     assert lrn_from_tensorflow(5, 2, 1e-4, 0.75)["size"] == 11
     assert text.splitlines()[1].startswith("---")
-
-
-def test_explorer_defaults_and_sliders():
-    ex = LRNExplorer(draw=False)
-    assert ex.error == "" and "strongest output: channel 10" in ex.result
-    assert torch.allclose(ex.after, lrn_profile(LRN_DEMO_PROFILE))
-    ex.scale.value = 0.01  # tiny activations: only k matters
-    assert "constant scale" in ex.result
-    assert torch.allclose(ex.after, ex.before / 2 ** 0.75, rtol=1e-3)
-    ex.alpha.value = 1.0
-    assert "constant scale" not in ex.result
-
-
-def test_explorer_red_message_and_recovery():
-    ex = LRNExplorer(draw=False)
-    ex.n.value = 4
-    assert "odd" in ex.error and ex.after is None and "color:#b30000" in ex.message.value
-    ex.n.value = 5
-    ex.k.value = 0.0
-    assert "k=0.0" in ex.error
-    ex.k.value = 2.0
-    assert ex.error == "" and ex.after is not None
-
-
-def test_explorer_draws():
-    ex = LRNExplorer()
-    assert bytes(ex.figure.value).startswith(b"\x89PNG")
-    ex.n.value = 2
-    assert bytes(ex.figure.value) == b""
 
 
 def test_lrn_figures():

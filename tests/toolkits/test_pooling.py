@@ -10,10 +10,14 @@ import torch.nn.functional as F  # noqa: E402
 
 from alexnet_lib import exercises
 from alexnet_lib.book import plots  # noqa: E402
-from alexnet_lib.book.explorers import PoolingExplorer  # noqa: E402
 from alexnet_lib.net.model import AlexNetConfig, alexnet_fashion  # noqa: E402
 from alexnet_lib.net.shapes import layer_table  # noqa: E402
-from alexnet_lib.toolkits.pooling import compare_pooling, overlap, pool_coverage, receptive_fields  # noqa: E402
+from alexnet_lib.toolkits.pooling import (  # noqa: E402
+    compare_pooling,
+    overlap,
+    pool_coverage,
+    receptive_fields,
+)
 
 
 def _coverage_by_torch(W, z, s, ceil_mode=False):
@@ -57,27 +61,6 @@ def test_receptive_fields_and_sizes_through_alexnet():
     assert "195" in compare_pooling(227).to_text() and "167" in compare_pooling(227).to_text()
     with pytest.raises(ValueError):
         receptive_fields("alexnet")
-
-
-def test_explorer_follows_sliders():
-    ex = PoolingExplorer(draw=False)
-    assert ex.output_size == 6 and ex.overlap == 1 and "overlapping" in ex.result
-    ex.window.value = 2
-    assert ex.output_size == 6 and ex.overlap == 0 and ex.coverage[-1] == 0 and "1 never read" in ex.result
-    ex.stride.value = 3
-    assert "gaps" in ex.result
-    for W, z, s in [(27, 3, 2), (8, 5, 1)]:
-        ex.size.value, ex.window.value, ex.stride.value = W, z, s
-        assert ex.output_size == F.max_pool1d(torch.zeros(1, 1, W), z, s).shape[-1]
-
-
-def test_explorer_red_message_and_recovery():
-    ex = PoolingExplorer()
-    ex.size.value = 2
-    assert ex.output_size is None and "larger than" in ex.error and "color:#b30000" in ex.message.value
-    assert bytes(ex.figure.value) == b""
-    ex.size.value = 13
-    assert ex.error == "" and bytes(ex.figure.value).startswith(b"\x89PNG")
 
 
 def test_pool_figures():
