@@ -10,26 +10,25 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import faulthandler
 import functools
 import io
 import itertools
 import math
 import numbers
 import os
-import pickle
 import random
 import secrets
-import select
 import signal
-import sys
 import threading
 import traceback
-import warnings
-from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
+from typing import Any, Callable, Iterable, Iterator, Optional, TypeVar
 
 import numpy as np
 import torch
+
+from . import _isolation
+
+T = TypeVar("T")
 
 #: One case: how the call reads in a message, the arguments, and a judge that raises Wrong for a wrong result.
 Case = tuple[str, tuple, Callable[[Any], None]]
@@ -155,6 +154,8 @@ def _call_here(fn: Callable[..., Any], args: tuple) -> tuple[Any, str]:
     except RecursionError:
         return None, "it raised RecursionError: a function that calls itself needs a case that stops"
     except BaseException as e:  # a learner's bug must become a hint, not a traceback
+        if _isolation.in_child() and "forked subprocess" in describe(e):
+            raise _isolation.RedoHere() from None  # CUDA cannot start in a forked child: this call is made again here
         return None, f"it raised {describe(e)}{_learner_line(e)}"
     changed = [i for i, (a, g) in enumerate(zip(args, given)) if g is not a and not _same(a, g)]
     if changed:
@@ -174,134 +175,29 @@ _GRACE_SECONDS = 5.0
 
 
 def isolated() -> bool:
-    """Whether a learner's calls run in a forked child process (Linux), so that os._exit or a crash in them costs
-    only that exercise. Elsewhere (Windows; macOS, where fork is unsafe) they run in this process, unprotected
-    from a crash; ALEXNET_CHECK_NO_FORK=1 chooses that on Linux too."""
-    return sys.platform.startswith("linux") and hasattr(os, "fork") and not os.environ.get("ALEXNET_CHECK_NO_FORK")
+    """Whether a learner's code runs in a forked child process (Linux), so that os._exit, a crash or a patch of
+    the checker's own functions costs only that exercise. Elsewhere (Windows; macOS, where fork is unsafe) it runs
+    in this process, unprotected from a crash; ALEXNET_CHECK_NO_FORK=1 chooses that on Linux too."""
+    return _isolation.available()
 
 
-def _child(fn: Callable[..., Any], calls: Sequence[tuple], out: int, go: int) -> None:
-    """In the forked child: make each call when the parent asks (a byte on `go`), sending a tick before it and its
-    outcome after; never return. In step with the parent, the two never compete for the CPU."""
-    try:
-        torch.set_num_threads(1)  # GNU OpenMP's thread pool does not survive fork; one thread needs none
-        faulthandler.disable()  # a crash is reported as one ❌ line, not as a dump of Python's stack
-        with os.fdopen(out, "wb", buffering=0) as pipe:
-            for args in calls:
-                if not os.read(go, 1):  # the parent has its verdict
-                    break
-                pipe.write(b"T")  # the parent's watchdog restarts its clock for this call
-                printed = io.StringIO()
-                kind, result, error = "done", None, ""
-                with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
-                    try:
-                        result, error = _call_here(fn, args)
-                    except KeyboardInterrupt:
-                        kind = "interrupted"
-                try:
-                    data = pickle.dumps((kind, result, error, printed.getvalue()))
-                except BaseException:  # a lambda, a generator, an open file: the parent makes this call itself
-                    data = pickle.dumps(("unpicklable", None, "", printed.getvalue()))
-                pipe.write(b"R" + len(data).to_bytes(8, "big") + data)
-                if kind != "done" or error:
-                    break
-    finally:
-        os._exit(0)
-
-
-def _ended_how(status: int) -> str:
-    """What a child's wait status says about how the learner's code ended the process."""
-    if os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
-        try:
-            name = signal.Signals(sig).name
-        except ValueError:
-            name = f"signal {sig}"
-        return f"it crashed the Python process ({name})"
-    return f"it ended the Python process (os._exit({os.WEXITSTATUS(status)}) or a crash in compiled code)"
-
-
-def _frames(read: int) -> Iterator[Optional[tuple]]:
-    """The child's outcomes as they arrive; None when it went silent past the time limit; ends when it closes."""
-    buffer = b""
-    while True:
-        while buffer.startswith(b"T"):
-            buffer = buffer[1:]
-        if buffer.startswith(b"R") and len(buffer) >= 9:
-            size = int.from_bytes(buffer[1:9], "big")
-            if len(buffer) >= 9 + size:
-                yield pickle.loads(buffer[9:9 + size])
-                buffer = buffer[9 + size:]
-                continue
-        ready, _, _ = select.select([read], [], [], CALL_SECONDS + _GRACE_SECONDS)
-        if not ready:  # its own time limit did not stop it (a long call into compiled code)
-            yield None
-            return
-        chunk = os.read(read, 1 << 20)
-        if not chunk:
-            return
-        buffer += chunk
-
-
-def _calls_in_child(fn: Callable[..., Any], calls: Sequence[tuple]) -> Iterator[tuple[Any, str]]:
-    """`call_all` in one forked child: one fork per check, not per call, and a crash ends only this check."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    read, write = os.pipe()
-    go_read, go = os.pipe()
-    with warnings.catch_warnings():  # Python 3.12 warns that a threaded process forks: the child only computes
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
-    if pid == 0:
-        os.close(read)
-        os.close(go)
-        _child(fn, calls, write, go_read)
-    os.close(write)
-    os.close(go_read)
-    status: Optional[int] = None
-    try:
-        frames = _frames(read)
-        for args in calls:
-            with contextlib.suppress(OSError):  # a child that has died cannot be asked; its end is read below
-                os.write(go, b"G")
-            frame = next(frames, "closed")
-            if frame is None:
-                yield None, _too_slow()
-                return
-            if frame == "closed":
-                os.close(read)
-                read = -1
-                _, status = os.waitpid(pid, 0)
-                yield None, f"{_ended_how(status)}: only this exercise is marked wrong; return the answer instead"
-                return
-            kind, result, error, printed = frame
-            if printed:
-                print(printed, end="")
-            if kind == "interrupted":
-                raise KeyboardInterrupt
-            yield _call_here(fn, args) if kind == "unpicklable" else (result, error)
-    finally:  # the checker has its verdict (or Ctrl-C stopped the cell): the child has nothing more to do
-        os.close(go)
-        if read >= 0:
-            os.close(read)
-        if status is None:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-
-
-def call_all(fn: Callable[..., Any], calls: Sequence[tuple]) -> Iterator[tuple[Any, str]]:
-    """`call(fn, *args)` for each tuple of `calls` in turn, as (result, error) pairs; stop iterating at will.
-
-    Where `isolated()`, every call runs in one forked child that sends each result back, so `os._exit` or a crash
-    costs this exercise only (the child's changes to globals and to the RNG do not come back, which the checkers
-    never need); a result that cannot be sent back (a lambda) is made again here.
-    """
-    if isolated():
-        yield from _calls_in_child(fn, calls)
+def _each(tasks: list[Callable[[], T]], failed: Callable[[int, str], T]) -> Iterator[T]:
+    """Each task's value in order, the tasks done in a forked child where `isolated()`; `failed(i, why)` stands
+    for task i when the child died or went silent ('why' reads "it ..."). Stop iterating at will."""
+    if not isolated():
+        yield from (task() for task in tasks)
         return
-    for args in calls:
-        yield _call_here(fn, args)
+    outcomes = _isolation.run_in_child(tasks, lambda: CALL_SECONDS + _GRACE_SECONDS)
+    try:
+        for i, (kind, value) in enumerate(outcomes):
+            if kind == "slow":
+                yield failed(i, _too_slow())
+            elif kind == "ended":
+                yield failed(i, f"it {value}: only this exercise is marked wrong; return the answer instead")
+            else:
+                yield tasks[i]() if kind == "redo" else value
+    finally:
+        outcomes.close()
 
 
 def call(fn: Callable[..., Any], *args: Any) -> tuple[Any, str]:
@@ -309,14 +205,25 @@ def call(fn: Callable[..., Any], *args: Any) -> tuple[Any, str]:
 
     The function gets copies of the arguments, so changing them cannot change the checker's cases, and
     changing one in place is itself a ❌; a call that runs past CALL_SECONDS is stopped. SystemExit
-    (`exit()`, `sys.exit()`) is caught like any exception; KeyboardInterrupt still stops the cell; `os._exit`
-    or a crash is a ❌ too, where `isolated()` (see `call_all`).
+    (`exit()`, `sys.exit()`) is caught like any exception; KeyboardInterrupt still stops the cell; where
+    `isolated()`, `os._exit` or a crash is a ❌ too (a result that cannot be sent back is made again here).
     """
-    outcomes = call_all(fn, [args])
-    try:
-        return next(outcomes)
-    finally:
-        outcomes.close()
+    return next(_each([lambda: _call_here(fn, args)], lambda i, why: (None, why)))
+
+
+def _attempt(fn: Callable[..., Any], label: str, args: tuple, judge: Callable[[Any], None]) -> tuple[bool, Any]:
+    """Call `fn(*args)`: (True, hint) when settled where the call ran (it failed, or its result is of the learner's
+    own types, whose methods judging would run), else (False, result) for a result of Python's and torch's own
+    types, for the caller to judge: where isolated(), in the parent, out of reach of the learner's code."""
+    got, error = _call_here(fn, args)
+    if error:
+        return True, f"{label}: {error}"
+    return (False, got) if _plain(got) else (True, _judged(judge, got, label))
+
+
+def _judged(judge: Callable[[Any], None], got: Any, label: str) -> str:
+    """'' when `got` passes `judge`, else the hint after `label`."""
+    return _rejection(judge, got, f"{label}: ", "returned something that cannot be checked") or ""
 
 
 def case_rng() -> random.Random:
@@ -334,11 +241,11 @@ def run_cases(fn: Any, usage: str, cases: Iterable[Case], success: str) -> bool:
     if not callable(fn):
         return report(False, "", f"pass your function itself, e.g. {usage}, not {show(fn)}")
     cases = list(cases)
-    outcomes = call_all(fn, [args for _, args, _ in cases])
+    tasks = [functools.partial(_attempt, fn, label, args, judge) for label, args, judge in cases]
+    outcomes = _each(tasks, lambda i, why: (True, f"{cases[i][0]}: {why}"))
     try:
-        for (label, _, judge), (got, error) in zip(cases, outcomes):
-            hint = f"{label}: {error}" if error else _rejection(judge, got, f"{label}: ",
-                                                                 "returned something that cannot be checked")
+        for (label, _, judge), (settled, value) in zip(cases, outcomes):
+            hint = value if settled else _judged(judge, value, label)
             if hint:
                 return report(False, "", hint)
     finally:
@@ -383,11 +290,11 @@ def judge_answer(answer: Any, judge: Callable[[Any], None], success: str) -> boo
     """
     if callable(answer) and not isinstance(answer, (torch.Tensor, np.ndarray)):
         return report(False, "", f"pass your answer itself (a value), not the function {show(answer)}")
-    if _plain(answer):
-        hint = _rejection(judge, answer, "your answer ", "cannot be checked")
-    else:  # an object of the learner's own class: its methods run while judging, so in a child where isolated()
-        hint, error = call(lambda: _rejection(judge, answer, "your answer ", "cannot be checked"))
-        hint = f"your answer: {error.replace('it ', 'judging it ', 1)}" if error else hint
+    def judged() -> Optional[str]:
+        return _rejection(judge, answer, "your answer ", "cannot be checked")
+
+    # an object of the learner's own class runs its methods while it is judged: in a child, where isolated()
+    hint = judged() if _plain(answer) else next(_each([judged], lambda i, why: f"your answer: judging {why}"))
     return report(False, "", hint) if hint else report(True, success, "")
 
 
