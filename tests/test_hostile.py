@@ -2,7 +2,7 @@
 
 The rule (issue "Nothing a careless or hostile user does gives a traceback, a wrong model or a lost run"):
 a bad value is refused before any work with one message naming the argument, the value and what is valid;
-the CLI turns library errors into one `error:` line and a non-zero exit; checkers never raise; widgets never
+the CLI turns library errors into one `error:` line and a non-zero exit; checkers never raise; explorers never
 traceback; records and student notebooks handle malformed input.
 
 The cases that the first sweep found broken keep, beside them, what used to go wrong. The CLI cases run
@@ -390,42 +390,37 @@ def test_history_summary_of_a_sparse_history(tmp_path):
     assert "1 epochs" in records.History.load(tmp_path / "h.json").summary()
 
 
-# ----------------------------------------------------------------------------- widgets
+# ----------------------------------------------------------------------------- explorers
 
 
 @pytest.mark.parametrize("make,match", [
-    (lambda: widgets.OutputSizeExplorer(size=0, draw=False), r"size=0 .*from 1 to 256"),
-    (lambda: widgets.OutputSizeExplorer(draw=1), r"draw=1 .*True or False"),
-    (lambda: widgets.ActivationExplorer(activation="foo", draw=False), r"activation='foo'"),
-    (lambda: widgets.DropoutExplorer(p=0.95, draw=False), r"p=0.95 .*<= 0.9"),
-    (lambda: widgets.LRNExplorer(alpha=10, draw=False), r"alpha=10 .*<= 1"),
-    (lambda: widgets.LRNExplorer(profile=(math.nan, 1.0), draw=False), r"profile=\(nan, 1.0\)"),
-    (lambda: widgets.PoolingExplorer(window=9, draw=False), r"window=9 .*from 1 to 8"),
+    (lambda: widgets.OutputSizeExplorer(size=0), r"size=0 .*from 1 to 256"),
+    (lambda: widgets.ActivationExplorer(activation="foo"), r"activation='foo'"),
+    (lambda: widgets.DropoutExplorer(p=0.95), r"p=0.95 .*<= 0.9"),
+    (lambda: widgets.LRNExplorer(alpha=10), r"alpha=10 .*<= 1"),
+    (lambda: widgets.LRNExplorer(profile=(math.nan, 1.0)), r"profile=\(nan, 1.0\)"),
+    (lambda: widgets.PoolingExplorer(window=9), r"window=9 .*from 1 to 8"),
 ])
-def test_widgets_refuse_bad_arguments(make, match):
+def test_explorers_refuse_bad_arguments(make, match):
     with pytest.raises(ValueError, match=match):
         make()
 
 
-def test_widget_sliders_at_and_beyond_their_ends_never_traceback():
-    e = widgets.OutputSizeExplorer(draw=False)
-    e.size.value, e.kernel.value = 1, 15  # impossible: a red message
-    assert e.error and e.output_size is None and "kernel=15" in e.error
-    e.size.value = 10**6  # beyond the slider: clamped to 256, valid again
-    assert e.size.value == 256 and not e.error and e.output_size == 30  # conv 61, then pool
-    e.size.value = -5
-    assert e.size.value == 1 and e.error
-    p = widgets.PoolingExplorer(draw=False)
-    p.size.value, p.window.value = 1, 8
-    assert p.error and p.output_size is None
-    lr = widgets.LRNExplorer(draw=False)
-    lr.k.value = 0.0
-    assert "k=0.0" in lr.error
-    lr.k.value, lr.n.value, lr.alpha.value, lr.beta.value, lr.scale.value = 5.0, 15, 1.0, 2.0, 100.0
-    assert not lr.error and all(math.isfinite(v) for v in lr.after.tolist())
-    d = widgets.DropoutExplorer(draw=False)
-    d.p.value = 5.0
-    assert d.p.value == 0.9 and not d.error
+def test_an_old_widget_argument_is_named():
+    with pytest.raises(TypeError, match="unexpected keyword argument 'draw'"):  # the ipywidgets explorers had it
+        widgets.OutputSizeExplorer(draw=False)
+
+
+def test_explorer_references_at_and_beyond_their_ends_never_traceback():
+    e = widgets.OutputSizeExplorer()
+    assert "kernel=15" in e.reference(dict(e.settings, size=1, kernel=15))["error"]  # impossible: a red line
+    assert e.reference(dict(e.settings, size=256))["output"] == 30  # conv 62, then pool
+    p = widgets.PoolingExplorer()
+    assert "error" in p.reference({"size": 1, "window": 8, "stride": 1})
+    lr = widgets.LRNExplorer()
+    assert "k=0.0" in lr.reference(dict(lr.settings, k=0.0))["error"]
+    top = lr.reference({"k": 5.0, "n": 15, "alpha": 1.0, "beta": 2.0, "scale": 100.0})
+    assert all(math.isfinite(v) for v in top["after"])
 
 
 # ----------------------------------------------------------------------------- checkers never raise

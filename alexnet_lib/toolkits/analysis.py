@@ -14,7 +14,7 @@ from ..data.loader import DeviceLoader
 from ..engine.metrics import accuracy, confusion_matrix
 from ..engine.precision import autocast, choose_precision
 from ..engine.records import load_checkpoint, load_record, provenance
-from ..files import atomic_write_json
+from ..files import write_checked_json
 from ..net.model import AlexNet, alexnet_d2l
 
 SCHEMA = "alexnet_lib.analysis/1"
@@ -107,7 +107,8 @@ def analyse(model: nn.Module, history: Optional[dict[str, Any]] = None, pool_siz
     Predictions on the whole test set give the confusion matrix and a sample of mistakes (test indices);
     last-hidden-layer features of the first `queries` test images are matched against the first `pool_size`
     training images (the paper's Figure 4, right), and for every test image the share of its neighbours of
-    its own class is measured in feature space and in pixel space; conv1's weights are kept for the filter grid (Figure 3).
+    its own class is measured in feature space and in pixel space; conv1's weights are kept for the filter
+    grid (Figure 3).
     """
     data = load_fashion_mnist(root)
     t0 = time.perf_counter()
@@ -141,8 +142,8 @@ def analyse(model: nn.Module, history: Optional[dict[str, Any]] = None, pool_siz
 
 
 def save_analysis(record: dict[str, Any], path: Union[str, Path]) -> Path:
-    """Write an analysis record as compact JSON, atomically."""
-    return atomic_write_json(path, record, indent=None)
+    """Write an analysis record as compact JSON with the checksum of its content, atomically (load_record checks it)."""
+    return write_checked_json(path, record, indent=None)
 
 
 def load_analysis(record_or_name: Union[str, dict[str, Any]]) -> dict[str, Any]:

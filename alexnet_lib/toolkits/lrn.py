@@ -206,9 +206,9 @@ def torch_lrn_matches(x: torch.Tensor, size: int = PAPER_LRN.size, alpha: float 
     return float((ours - theirs).abs().max())
 
 
-__all__ = ["PAPER_LRN", "lrn_profile", "lrn_denominator", "neighbour_share", "falling_fraction", "LRNActivity", "lrn_activity",
-           "conv1_activations", "course_input", "paper_input", "Convention", "lrn_conventions", "conventions_table",
-           "torch_lrn_matches", "strongest_channel"]
+__all__ = ["PAPER_LRN", "lrn_profile", "lrn_denominator", "neighbour_share", "falling_fraction", "LRNActivity",
+           "lrn_activity", "conv1_activations", "course_input", "paper_input", "Convention", "lrn_conventions",
+           "conventions_table", "torch_lrn_matches", "strongest_channel"]
 
 
 def strongest_channel(values: Union[Sequence[float], torch.Tensor], size: int = PAPER_LRN.size,

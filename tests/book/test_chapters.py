@@ -50,7 +50,7 @@ def test_chapter_anatomy(chapter):
         assert {"hide-input", "remove-output"} <= set(c["metadata"].get("tags", [])), "solutions are hidden in the book"
         # The checker runs in the answer cell, or in the run cell of a predict-then-run exercise right after it.
         ran = [c] + ([after[0]] if after and "nbgrader" not in after[0]["metadata"] else [])
-        assert any("✅" in "".join(o.get("text", "")) for r in ran for o in r["outputs"]), "the committed solution passes"
+        assert any("✅" in "".join(o.get("text", "")) for r in ran for o in r["outputs"]), "the solution passes"
         test = next(t for t in after if "nbgrader" in t["metadata"])
         grade = test["metadata"]["nbgrader"]
         assert grade["grade"] is True and grade["locked"] is True and grade["points"] > 0, "an autograder test cell"

@@ -238,7 +238,8 @@ def test_colab_stack_has_everything_it_requires(colab_widget_stack):
             if have is None:
                 unmet.append(f"{name} {dist.version} requires {req}, which neither the stack nor this environment has")
             elif not req.specifier.contains(have.version, prereleases=True):
-                unmet.append(f"{name} {dist.version} requires {req}, but {req.name} {have.version} is what it would load")
+                unmet.append(f"{name} {dist.version} requires {req}, but {req.name} {have.version} is what it would "
+                             f"load")
     assert not unmet, ("\n".join(unmet) + f"\nAdd each to 'widget_stack' in {SNAPSHOT_FILE.name} with the version "
                        "Colab ships (its pip freeze), or pin it in requirements.txt if Colab's environment has it too")
 

@@ -1,6 +1,5 @@
 """Looking inside a model: predictions and features, neighbours, checkpoints, and the recorded analysis."""
 
-import json
 import os
 
 import pytest
@@ -89,7 +88,8 @@ def test_analyse_on_real_test_images(model, real, tmp_path):
     record = A.analyse(model, {"config": {"profile": "test"}, "epochs": []}, pool_size=16, queries=2, neighbours=3,
                        mistakes=4, test_images=48, precision="fp32")
     path = A.save_analysis(record, tmp_path / "a.json")
-    loaded = A.load_analysis(json.loads(path.read_text()))
+    from alexnet_lib.files import read_checked_json
+    loaded = A.load_analysis(read_checked_json(path))  # written with its checksum, which matches
     labels = real.test_labels[:48]
     # Rows of the confusion matrix are the true classes of the first 48 test images, counted from the data.
     assert loaded["confusion"].sum(1).tolist() == torch.bincount(labels, minlength=10).tolist()
