@@ -6,50 +6,16 @@ tests/book/test_browser.py (every control of every explorer moved on the built b
 
 from __future__ import annotations
 
+import importlib
 import math
 from typing import Any, Callable
 
 from alexnet_lib.book.live import LiveExplorer
 
 
-def _output_size():
-    from alexnet_lib.book.explorers import OutputSizeExplorer
-    return OutputSizeExplorer()
-
-
-def _activation():
-    from alexnet_lib.book.explorers import ActivationExplorer
-    return ActivationExplorer()
-
-
-def _dropout():
-    from alexnet_lib.book.explorers import DropoutExplorer
-    return DropoutExplorer()
-
-
-def _lrn():
-    from alexnet_lib.book.explorers import LRNExplorer
-    return LRNExplorer()
-
-
-def _pooling():
-    from alexnet_lib.book.explorers import PoolingExplorer
-    return PoolingExplorer()
-
-
-def _layers():
-    from alexnet_lib.book.history import LeNetAlexNetExplorer
-    return LeNetAlexNetExplorer()
-
-
-def _towers():
-    from alexnet_lib.book.architecture import TowersExplorer
-    return TowersExplorer()
-
-
-def _patch():
-    from alexnet_lib.book.augmentation import PatchExplorer
-    return PatchExplorer()
+def _default(module: str, name: str) -> Callable[[], LiveExplorer]:
+    """A builder of the explorer `name` of `module` with its defaults, imported only when built."""
+    return lambda: getattr(importlib.import_module(module), name)()
 
 
 def _ensemble():
@@ -64,10 +30,15 @@ def _budget():
     return BudgetExplorer([load_record(f"cpu_minutes{m}_bf16{s}") for m in (5, 10, 30) for s in ("", "_seed1")])
 
 
+_BLOCKS = "alexnet_lib.book.explorers"
 #: kind -> a function that builds the explorer the way its chapter does.
 BUILDERS: dict[str, Callable[[], LiveExplorer]] = {
-    "output_size": _output_size, "activation": _activation, "dropout": _dropout, "lrn": _lrn, "pooling": _pooling,
-    "layers": _layers, "towers": _towers, "patch": _patch, "ensemble": _ensemble, "budget": _budget,
+    "output_size": _default(_BLOCKS, "OutputSizeExplorer"), "activation": _default(_BLOCKS, "ActivationExplorer"),
+    "dropout": _default(_BLOCKS, "DropoutExplorer"), "lrn": _default(_BLOCKS, "LRNExplorer"),
+    "pooling": _default(_BLOCKS, "PoolingExplorer"),
+    "layers": _default("alexnet_lib.book.history", "LeNetAlexNetExplorer"),
+    "towers": _default("alexnet_lib.book.architecture", "TowersExplorer"),
+    "patch": _default("alexnet_lib.book.augmentation", "PatchExplorer"), "ensemble": _ensemble, "budget": _budget,
 }
 #: How close the browser's floats must be to Python's, where float64 in the browser meets float32 in torch.
 TOLERANCE = {"activation": 1e-7, "patch": 1e-4, "ensemble": 1e-6}

@@ -11,6 +11,7 @@ Needs Chromium (`sudo apt install chromium`) and the `playwright` Python package
 never `playwright install`. Without them the tests skip, except under CI=true where they fail.
 """
 
+import contextlib
 import functools
 import http.server
 import json
@@ -230,6 +231,20 @@ class _Recorder:
         page.on("pageerror", self.page_error)
 
 
+@contextlib.contextmanager
+def _opened(browser, site: str, rel: str, viewport: dict):
+    """`rel` of the served book in a new page at `viewport`, with a _Recorder attached; closed afterwards."""
+    page = browser.new_page()
+    page.set_viewport_size(viewport)
+    record = _Recorder(site)
+    record.attach(page)
+    try:
+        page.goto(f"{site}/{rel}", wait_until="load", timeout=TIMEOUT_MS)
+        yield page, record
+    finally:
+        page.close()
+
+
 def _shot_name(rel: str) -> str:
     return rel.removesuffix(".html").replace("/", "__") + ".png"
 
@@ -389,12 +404,7 @@ def test_phone_menu_opens_the_sidebar(browser, html, site):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     chapter = next(rel for rel in _pages(html) if rel.startswith("chapters/") and _redirect_target(html / rel) is None)
     for rel in ("intro.html", chapter):
-        page = browser.new_page()
-        page.set_viewport_size(PHONE)
-        record = _Recorder(site)
-        record.attach(page)
-        try:
-            page.goto(f"{site}/{rel}", wait_until="load", timeout=TIMEOUT_MS)
+        with _opened(browser, site, rel, PHONE) as (page, record):
             page.evaluate(WAIT_FOR_MATHJAX)
             assert page.evaluate(SIDEBAR_LINK_REACHABLE) is None, f"{rel}: the menu is already open at 390 px"
             if rel == chapter:
@@ -411,8 +421,6 @@ def test_phone_menu_opens_the_sidebar(browser, html, site):
             assert shown, f"{rel}: at 390 px the ☰ button does not open the sidebar (no menu link on screen)"
             assert not record.errors, f"{rel}: console errors at 390 px: {record.errors}"
             assert not record.foreign, f"{rel}: requests to other hosts at 390 px: {record.foreign}"
-        finally:
-            page.close()
 
 
 def test_every_control_of_every_explorer_answers_on_the_built_book(browser, html, site):
@@ -424,12 +432,7 @@ def test_every_control_of_every_explorer_answers_on_the_built_book(browser, html
     seen, problems = set(), []
     for rel in pages:
         for viewport in (DESKTOP, PHONE):
-            page = browser.new_page()
-            page.set_viewport_size(viewport)
-            record = _Recorder(site)
-            record.attach(page)
-            try:
-                page.goto(f"{site}/{rel}", wait_until="load", timeout=TIMEOUT_MS)
+            with _opened(browser, site, rel, viewport) as (page, record):
                 page.wait_for_function(EXPLORERS_DRAWN, timeout=EXPLORER_TIMEOUT_MS)
                 for root in page.locator(".alexnet-explorer").all():
                     kind = root.get_attribute("data-kind")
@@ -446,7 +449,5 @@ def test_every_control_of_every_explorer_answers_on_the_built_book(browser, html
                         if diff:
                             problems.append(f"{where}: differs from Python at {move['settings']}: {diff[:2]}")
                 problems += [f"{rel}: {e}" for e in record.errors + record.foreign + record.failed]
-            finally:
-                page.close()
     assert seen == set(BUILDERS), f"explorers on the built book: {sorted(seen)}"
     assert not problems, "\n".join(problems[:20])
