@@ -243,3 +243,12 @@ def test_the_committed_chapters_carry_the_current_explorer_code():
                     stale.append(f"{path.name}: {kind}")
     assert not stale, f"re-execute these chapters, their explorer code is older than the library's: {stale}"
     assert shown == set(BUILDERS), f"chapters show {sorted(shown)}; tests/book/live_cases.py knows {sorted(BUILDERS)}"
+
+
+def test_a_control_that_could_not_be_drawn_is_refused():
+    with pytest.raises(ValueError, match="kind='knob'"):
+        Control("x", "x", "knob")
+    with pytest.raises(ValueError, match="low < high and a positive step"):
+        Control("x", "x", "int", 5, 1)
+    with pytest.raises(ValueError, match="a choice needs options"):
+        Control("x", "x", "choice")

@@ -72,6 +72,12 @@ def _solution_prose(nb: dict) -> list[str]:
     return re.findall(r"```\{solution\}[^\n]*\n:class: dropdown\n\n(.*?)\n```", text, re.S)
 
 
+def _pictures(nb: dict) -> int:
+    """The figures and explorers a notebook shows."""
+    return sum("image/png" in o.get("data", {}) or 'class="alexnet-explorer"' in "".join(o.get("data", {}).get(
+        "text/html", "")) for c in nb["cells"] for o in c.get("outputs", []))
+
+
 def test_student_versions_of_every_chapter_hold_no_solution(tmp_path):
     out = tmp_path / "student"
     done = subprocess.run([sys.executable, "-m", "alexnet_lib", "student", *map(str, CHAPTERS), "--out", str(out)],
@@ -93,10 +99,9 @@ def test_student_versions_of_every_chapter_hold_no_solution(tmp_path):
             assert "hide-input" not in cell["metadata"].get("tags", []), "learners must see the cell they fill in"
         tests = [c for c in student["cells"] if _nbgrader(c).get("grade") and not _nbgrader(c).get("solution")]
         assert len(tests) == len(answers) and all(_nbgrader(c)["locked"] for c in tests)
-        # The statements stay, and so do the figures of the rest of the chapter.
+        # The statements stay, and so do the figures and the explorer of the rest of the chapter.
         assert text.count("{exercise}") == json.dumps(original, ensure_ascii=False).count("{exercise}")
-        images = lambda nb: sum("image/png" in o.get("data", {}) for c in nb["cells"] for o in c.get("outputs", []))
-        assert images(student) == images(original) > 0
+        assert _pictures(student) == _pictures(original) > 0
     assert not (out / ".ipynb_checkpoints").exists() and sorted(p.name for p in out.iterdir()) == \
         sorted(c.name for c in CHAPTERS)
 

@@ -37,6 +37,13 @@ class Control:
     options: tuple = ()
     digits: int = 2  # decimals of a float readout (significant ones after the first, for a log slider)
 
+    def __post_init__(self) -> None:
+        check_choice("kind", self.kind, KINDS)
+        if self.kind in ("int", "float", "log") and not (self.step > 0 and self.high > self.low):
+            raise ValueError(f"control {self.name!r}: a slider needs low < high and a positive step")
+        if self.kind == "choice" and not self.options:
+            raise ValueError(f"control {self.name!r}: a choice needs options")
+
     def check(self, value: object) -> Any:
         """`value` if this control can show it, else a ValueError naming the control and its range."""
         if self.kind == "bool":
@@ -148,4 +155,4 @@ def finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-__all__ = ["Control", "LiveExplorer", "script", "finite"]
+__all__ = ["Control", "LiveExplorer", "script", "style", "finite"]

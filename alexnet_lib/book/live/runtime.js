@@ -11,7 +11,7 @@
 
   // ---------------------------------------------------------------- numbers shared with alexnet_lib.book.live.prng
 
-  /** The i-th number of stream `seed`, uniform in [0, 1): mulberry32's mix of seed·2^32-free counter. */
+  /** The i-th number of stream `seed`, uniform in [0, 1): mulberry32's mix of seed·0x9E3779B1 + (i+1)·0x6D2B79F5. */
   function uniform(seed, i) {
     let t = (Math.imul(seed, 0x9E3779B1) + Math.imul(i + 1, 0x6D2B79F5)) >>> 0;
     t = Math.imul(t ^ (t >>> 15), t | 1);
