@@ -505,7 +505,8 @@ def finding(record: dict[str, Any], claim: Claim) -> Finding:
         interval = t_interval(effects)
     what = claim.text + (f" (seeds {censored} never reached {metric}: lower bounds)" if censored else "")
     return Finding(claim, tuple(effects), interval, verdict(interval, claim.paper, null),
-                   verdict_line(what, interval, claim.paper, null, scale=scale, unit=unit), tuple(censored))
+                   verdict_line(what, interval, claim.paper, null, scale=scale, unit=unit,
+                                log=claim.kind == "ratio"), tuple(censored))
 
 
 def arms_table(record: dict[str, Any]) -> Table:

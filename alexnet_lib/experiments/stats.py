@@ -4,7 +4,8 @@ A verdict compares an interval for the measured effect with "no effect" and with
 
 - *confirmed*: the interval excludes no effect and reaches the paper's effect (or beyond it);
 - *contradicted*: the interval excludes the paper's effect (the effect is absent, reversed, or smaller);
-- *inconclusive*: the interval covers both no effect and the paper's effect, so this budget cannot tell.
+- *inconclusive*: the interval covers both no effect and the paper's effect, so this budget cannot tell;
+  `seeds_needed` estimates how many paired seeds it would take.
 """
 
 from __future__ import annotations
@@ -144,9 +145,34 @@ def verdict(interval: Interval, paper_effect: Optional[float], null: float = 0.0
     return "confirmed" if reaches and not covers_null else "contradicted"
 
 
+def seeds_needed(interval: Interval, half_width: float, log: bool = False) -> Optional[int]:
+    """How many paired seeds would shrink `interval` to ±`half_width` if the spread between seeds stayed as
+    measured (the spread is read back from the interval; `log` for a ratio's interval, made on the log scale).
+
+    None from one seed, which measures no spread. An estimate for planning, not a promise: with three seeds
+    the spread itself is known only roughly.
+    """
+    if not isinstance(interval, Interval):
+        raise ValueError(f"interval={interval!r} must be an Interval, e.g. t_interval(per_seed_effects)")
+    check_number("half_width", half_width, 0.0, low_open=True)
+    if interval.n < 2 or not math.isfinite(interval.high):
+        return None
+    q = 0.5 + interval.confidence / 2
+    half = math.log(interval.high / interval.mean) if log else interval.high - interval.mean
+    sd = half * math.sqrt(interval.n) / t_quantile(q, interval.n - 1)
+    if sd <= 0:
+        return 2
+    # t's quantile exceeds the normal's, so the normal's answer is a lower bound to count up from.
+    n = max(2, math.ceil((1.959964 * sd / half_width) ** 2))
+    while t_quantile(q, n - 1) * sd / math.sqrt(n) > half_width:
+        n += 1
+    return n
+
+
 def verdict_line(what: str, interval: Interval, paper_effect: Optional[float], null: float = 0.0,
-                 scale: float = 1.0, unit: str = "") -> str:
-    """One printed line: the verdict word, n, the interval and the paper's figure (values shown times `scale`)."""
+                 scale: float = 1.0, unit: str = "", log: bool = False) -> str:
+    """One printed line: the verdict word, n, the interval and the paper's figure (values shown times `scale`);
+    for an inconclusive one, the paired seeds this spread would need to resolve the paper's effect."""
     word = verdict(interval, paper_effect, null)
 
     def show(v: float) -> str:
@@ -157,5 +183,12 @@ def verdict_line(what: str, interval: Interval, paper_effect: Optional[float], n
     else:
         ci = f"{interval.confidence:.0%} t-interval [{show(interval.low)}, {show(interval.high)}]"
     claimed = "claimed: a gain, with no figure" if paper_effect is None else f"the paper: {show(paper_effect)}"
+    needed = ""
+    if word == "inconclusive" and paper_effect is not None:
+        target = abs(math.log(paper_effect / null)) if log else abs(paper_effect - null)
+        n = seeds_needed(interval, target, log)
+        if n is not None:
+            shown = f"a factor of {math.exp(target):.3g}" if log else f"{target * scale:.3g}{unit}"
+            needed = f"; at this spread between seeds, about {n:,} paired seeds would give ±{shown}"
     return (f"{what}: {word} (mean {show(interval.mean)}, n = {interval.n}, {ci}; "
-            f"{claimed}, no effect: {show(null)})")
+            f"{claimed}, no effect: {show(null)}{needed})")

@@ -160,3 +160,31 @@ def test_a_claim_with_no_figure_is_judged_on_its_direction(low, high, word):
     interval = Interval((low + high) / 2, low, high, 3, 0.95)
     assert verdict(interval, None) == word
     assert "claimed: a gain, with no figure, no effect: +0" in verdict_line("gain", interval, None)
+
+
+def test_seeds_needed_is_the_fewest_that_reach_the_half_width():
+    import math
+
+    from alexnet_lib.experiments.stats import seeds_needed, t_quantile
+    values = [0.004, -0.003, -0.0185]  # the pooling record's three paired differences
+    interval = t_interval(values)
+    mean = sum(values) / 3
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / 2)
+    n = seeds_needed(interval, 0.004)
+    assert t_quantile(0.975, n - 1) * sd / math.sqrt(n) <= 0.004 < t_quantile(0.975, n - 2) * sd / math.sqrt(n - 1)
+    assert 30 < n < 40
+    assert seeds_needed(t_interval([0.01]), 0.004) is None  # one seed measures no spread
+    assert seeds_needed(t_interval([0.01, 0.01, 0.01]), 0.004) == 2
+    ratios = ratio_interval([0.9, 1.2, 1.0])
+    assert seeds_needed(ratios, math.log(2), log=True) >= 2
+    with pytest.raises(ValueError, match="half_width"):
+        seeds_needed(interval, 0.0)
+
+
+def test_an_inconclusive_line_says_how_many_seeds_would_resolve_the_paper():
+    wide = t_interval([0.04, -0.03, -0.185])
+    line = verdict_line("gain", wide, 0.014, scale=100, unit=" points")
+    assert "inconclusive" in line and "paired seeds would give ±1.4 points" in line
+    tight = t_interval([0.02, 0.021, 0.019])
+    assert "paired seeds" not in verdict_line("gain", tight, 0.014, scale=100, unit=" points")
+    assert "paired seeds" not in verdict_line("gain", wide, None)  # no figure to resolve
