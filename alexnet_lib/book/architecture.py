@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..net.model import AlexNetConfig
+from ..net.model import AlexNetConfig, shape_only
 from ..net.shapes import layer_specs
 from ..toolkits.architecture import gpu_traffic
-from ..toolkits.lenet import _shape_only, alexnet_shapes
-from .history import ALEXNET_NAMES, _labelled
+from ..toolkits.lenet import alexnet_shapes
+from .history import ALEXNET_NAMES, named_specs
 from .live import Control, LiveExplorer
 
 #: The three ways the explorer can lay the network out.
@@ -38,7 +38,7 @@ class TowersExplorer(LiveExplorer):
         super().__init__(input_size=input_size, split=split, batch=batch)
 
     def data(self) -> dict[str, Any]:
-        specs = {name: _labelled(layer_specs(_shape_only(AlexNetConfig(groups=g))), ALEXNET_NAMES)
+        specs = {name: named_specs(layer_specs(shape_only(AlexNetConfig(groups=g))), ALEXNET_NAMES)
                  for name, g in (("plain", 1), ("grouped", 2))}
         return {**specs, "channels": 3, "splits": list(SPLITS)}
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from typing import Any, Optional, Sequence
 
-from ..data.fashion_mnist import TRAIN_IMAGES
 from ..engine.budget import (
     EPOCH_END_STEPS,
     MIN_STEPS,
@@ -20,6 +19,7 @@ from ..engine.budget import (
     plan_budget,
     validation_images,
 )
+from ..engine.profiles import PROFILES
 from ..engine.records import History
 from .live import Control, LiveExplorer
 from .run_plots import _budgeted
@@ -27,6 +27,15 @@ from .run_plots import _budgeted
 
 def _label(h: History) -> str:
     return f"{h.config['budget']['minutes']:g} min, seed {h.config['seed']}"
+
+
+def _validation(h: History) -> int:
+    """The validation images a run held out: its profile's split (what `train` evaluated from)."""
+    profile = h.config.get("profile")
+    if profile not in PROFILES:
+        raise ValueError(f"a budgeted run of profile {profile!r}: this version knows {', '.join(PROFILES)}, so it "
+                         f"cannot tell how many validation images the run held out")
+    return PROFILES[profile].validation
 
 
 def mean_accuracies(runs: Sequence[History]) -> list[tuple[float, float]]:
@@ -55,6 +64,9 @@ class BudgetExplorer(LiveExplorer):
 
     def __init__(self, histories: Sequence[dict], minutes: float = 15.0, run: Optional[str] = None) -> None:
         self.runs = sorted(_budgeted(histories), key=lambda h: (h.config["budget"]["minutes"], h.config["seed"]))
+        if not self.runs:
+            raise ValueError("histories is empty: give the recorded budgeted runs, e.g. [records.load_record("
+                             "'cpu_minutes10_bf16')]")
         labels = tuple(_label(h) for h in self.runs)
         self.controls = (Control("minutes", "your budget (min)", "float", 1.0, 60.0, 0.5, digits=1),
                          Control("run", "speed of", "choice", options=labels))
@@ -68,7 +80,7 @@ class BudgetExplorer(LiveExplorer):
                 "spent_seconds", "final_eval_images")
         runs = [{"label": _label(h), "minutes": h.config["budget"]["minutes"], "test_acc": h.final_test_acc,
                  "test_images": h.config["budget"]["final_eval_images"],
-                 "validation_available": TRAIN_IMAGES - h.config["train_images"],
+                 "validation_available": _validation(h),
                  "device": h.provenance.get("device_name", "?"),
                  "budget": {k: h.config["budget"][k] for k in keep},
                  "epochs": [{"seconds": e["seconds"], "val_acc": e.get("val_acc")} for e in h.epochs]}
@@ -82,7 +94,7 @@ class BudgetExplorer(LiveExplorer):
         h, minutes = self._run(settings["run"]), settings["minutes"]
         b = h.config["budget"]
         speeds = Speeds(b["seconds_per_step"], b["eval_images_per_s"])
-        n_val = validation_images(minutes, speeds, TRAIN_IMAGES - h.config["train_images"], b["steps_per_epoch"])
+        n_val = validation_images(minutes, speeds, _validation(h), b["steps_per_epoch"])
         try:
             plan = plan_budget(minutes, speeds, b["steps_per_epoch"], b["batch_size"], b["train_images"], n_val,
                                b["spent_seconds"], b["final_eval_images"])

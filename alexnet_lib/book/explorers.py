@@ -14,7 +14,7 @@ from typing import Any, Optional
 import torch
 from torch import nn
 
-from ..net.activations import NAMES, activation, gradient_ratio, stack_gradient_norms
+from ..net.activations import NAMES, gradient_ratio, module, stack_gradient_norms
 from ..net.layers import PAPER_LRN
 from ..net.shapes import conv_arithmetic, pool_output_size
 from ..toolkits.lrn import _profile, lrn_denominator, lrn_profile
@@ -80,18 +80,9 @@ def gradient_profiles(depth: int, weight_scale: float, width: int = 64, batch: i
             linear = nn.Linear(width, width, bias=False, dtype=torch.float64)
             with torch.no_grad():
                 linear.weight.copy_(w[l] * (weight_scale / math.sqrt(width)))
-            layers += [linear, _Activation(name)]
+            layers += [linear, module(name)]
         profiles[name] = stack_gradient_norms(nn.Sequential(*layers), x, target)
     return profiles
-
-
-class _Activation(nn.Module):
-    def __init__(self, name: str) -> None:
-        super().__init__()
-        self.fn = activation(name)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fn(x)
 
 
 class ActivationExplorer(LiveExplorer):

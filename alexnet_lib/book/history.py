@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..net.model import AlexNetConfig
+from ..net.model import AlexNetConfig, shape_only
 from ..net.shapes import LayerRow, LayerTable, layer_specs, layer_table
-from ..toolkits.lenet import _shape_only, alexnet_shapes, lenet5
+from ..toolkits.lenet import alexnet_shapes, lenet5
 from .live import Control, LiveExplorer
 
 #: What the explorer's bars can show.
@@ -65,8 +65,8 @@ class LeNetAlexNetExplorer(LiveExplorer):
         super().__init__(lenet_size=lenet_size, c1_padding=c1_padding, alexnet_size=alexnet_size, quantity=quantity)
 
     def data(self) -> dict[str, Any]:
-        return {"lenet": _labelled(layer_specs(lenet5()), LENET_NAMES), "lenet_channels": 1,
-                "alexnet": _labelled(layer_specs(_shape_only(AlexNetConfig(groups=2))), ALEXNET_NAMES),
+        return {"lenet": named_specs(layer_specs(lenet5()), LENET_NAMES), "lenet_channels": 1,
+                "alexnet": named_specs(layer_specs(shape_only(AlexNetConfig(groups=2))), ALEXNET_NAMES),
                 "alexnet_channels": 3}
 
     def reference(self, settings: dict[str, Any]) -> dict[str, Any]:
@@ -82,11 +82,11 @@ class LeNetAlexNetExplorer(LiveExplorer):
                 "alexnet_params": alexnet.total_params, "alexnet_macs": alexnet.total_macs}
 
 
-def _labelled(specs: list[dict], names: tuple) -> list[dict]:
+def named_specs(specs: list[dict], names: tuple) -> list[dict]:
     """`specs` with the paper's name of each weighted layer as its label."""
     weighted = iter(names)
     return [{**s, "label": next(weighted)} if s["type"] in ("conv", "linear") else s for s in specs]
 
 
 __all__ = ["QUANTITIES", "LENET_NAMES", "ALEXNET_NAMES", "lenet_table", "alexnet_table", "weighted_rows",
-           "LeNetAlexNetExplorer"]
+           "LeNetAlexNetExplorer", "named_specs"]

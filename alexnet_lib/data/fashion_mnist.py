@@ -22,8 +22,6 @@ from ..files import atomic_write_bytes
 CLASSES: tuple[str, ...] = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                             "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 #: Pixel mean and standard deviation of the 60,000 training images on [0, 1].
-#: Images in Fashion-MNIST's training and test sets.
-TRAIN_IMAGES, TEST_IMAGES = 60_000, 10_000
 MEAN = 0.2860
 STD = 0.3530
 

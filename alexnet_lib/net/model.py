@@ -333,6 +333,12 @@ def alexnet_fashion(**overrides: object) -> AlexNet:
     return AlexNet(fashion_config(**overrides))
 
 
+def shape_only(config: AlexNetConfig) -> AlexNet:
+    """An AlexNet whose tensors have shapes but no storage: counting a 700-million-parameter variant costs nothing."""
+    with torch.device("meta"):
+        return AlexNet(config)
+
+
 def count_parameters(model: nn.Module) -> int:
     """All parameters of `model`, trainable or not."""
     if not isinstance(model, nn.Module):

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from .._checks import check_int
-from ..net.model import AlexNet, AlexNetConfig, count_parameters, paper_config
+from ..net.model import AlexNet, AlexNetConfig, count_parameters, paper_config, shape_only
 from ..net.shapes import LayerTable, _pair, layer_table
 from ..tables import Table
 
@@ -336,8 +336,7 @@ def gpu_traffic(config: AlexNetConfig, gpus: int) -> list[tuple[str, int]]:
     if not isinstance(config, AlexNetConfig):
         raise ValueError(f"config must be an AlexNetConfig, e.g. AlexNetConfig(groups=2), got {type(config).__name__}")
     check_int("gpus", gpus, 1, 2, hint=" (1: one GPU, 2: the paper's split)")
-    with torch.device("meta"):  # shapes only: no weights allocated
-        model = AlexNet(config)
+    model = shape_only(config)
     table = layer_table(model, (config.in_channels, config.input_size, config.input_size))
     out, previous = [], config.in_channels * config.input_size ** 2
     for row in table:

@@ -25,7 +25,7 @@ from torch import nn
 
 from .._checks import check_int
 from ..net.layers import LocalResponseNorm
-from ..net.model import AlexNet, AlexNetConfig, alexnet_paper, count_parameters
+from ..net.model import AlexNet, AlexNetConfig, alexnet_paper, count_parameters, shape_only
 from ..net.shapes import LayerTable, conv_output_size, layer_table, pool_output_size
 from ..tables import Table
 
@@ -275,17 +275,11 @@ def growth_ratios(lenet: Optional[LeNet5] = None, alexnet: Optional[AlexNet] = N
 # ----------------------------------------------------------------------------- what conv1's stride buys
 
 
-def _shape_only(config: AlexNetConfig) -> AlexNet:
-    """An AlexNet whose tensors have shapes but no storage: counting a 700-million-parameter variant costs nothing."""
-    with torch.device("meta"):
-        return AlexNet(config)
-
-
 def alexnet_shapes(config: AlexNetConfig) -> LayerTable:
     """`shapes.layer_table` of the AlexNet a configuration builds, run on shapes alone (no weights allocated)."""
     if not isinstance(config, AlexNetConfig):
         raise ValueError(f"config must be an AlexNetConfig, e.g. AlexNetConfig(groups=2), got {type(config).__name__}")
-    return layer_table(_shape_only(config), (config.in_channels, config.input_size, config.input_size))
+    return layer_table(shape_only(config), (config.in_channels, config.input_size, config.input_size))
 
 
 def alexnet_costs(config: AlexNetConfig) -> tuple[int, int]:

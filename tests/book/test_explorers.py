@@ -252,3 +252,14 @@ def test_a_control_that_could_not_be_drawn_is_refused():
         Control("x", "x", "int", 5, 1)
     with pytest.raises(ValueError, match="a choice needs options"):
         Control("x", "x", "choice")
+
+
+def test_the_budget_planner_refuses_what_it_cannot_plan_from():
+    with pytest.raises(ValueError, match="histories is empty"):
+        BudgetExplorer([])
+    odd = load_record(BUDGETS[0])
+    odd["config"] = dict(odd["config"], profile="laptop")
+    with pytest.raises(ValueError, match="profile 'laptop'"):
+        BudgetExplorer([odd])
+    with pytest.raises(ValueError, match="^run="):
+        BudgetExplorer([load_record(BUDGETS[0])], run="99 min, seed 0")
