@@ -1,4 +1,4 @@
-"""Section 4.1's data augmentation and section 6's test-time patches, on whole batches on the device.
+"""Section 4.1's data augmentation and its ten test-time patches, on whole batches on the device.
 
 Training: each image is resized to 256x256 and a random 224x224 patch, flipped left-right half the time, is
 what the network sees. Testing: the four corner patches and the centre patch, and their mirror images (ten

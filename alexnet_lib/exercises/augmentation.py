@@ -8,7 +8,7 @@ from ..data.augment import distinct_patches, five_patch_corners, greyscale_shift
 from ..data.fashion_mnist import STD
 from ._common import Wrong, checker, exactly, judge_answer, near, show, whole_number
 
-#: The sizes of the patch-count prediction: the CPU experiments' 71-pixel network and its resized side.
+#: The sizes of the patch-count prediction: a 71-pixel network and its resized side (81), as a stand-alone example.
 PATCH_RESIZE, PATCH_SIZE = 81, 71
 
 

@@ -1,12 +1,13 @@
 """The chapters' recorded experiments: one runner, one record schema, one loader, one `out=`.
 
 Every experiment is an `runner.Experiment` (arms, a recipe, the paper's claims, a live, a CPU and a GPU
-scale) run by `runner.run_experiment` through `alexnet_lib.engine.loop.fit`: each arm's learning rate is chosen
-on a validation split carved from the training set, seeds are paired across arms, and `runner.findings`
-turns a record into one verdict per claim (see `alexnet_lib.experiments.stats`). `load(name)` reads a committed
+scale, `sizes`) run by `runner.run_experiment` through `alexnet_lib.engine.loop.fit`: each arm's learning rate is
+chosen on a validation split carved from the training set, seeds are paired across arms, every run keeps
+which test images it got right (`sample`), and `runner.findings` turns a record into one verdict per claim,
+its interval holding the test sample's error (see `alexnet_lib.experiments.stats`). `load(name)` reads a committed
 record from `data/runs/` (fetched from the repository when the package is installed alone).
 
-- `relu_tanh`: the paper's Figure 1 (ReLU against tanh, default and saturating init, steps to an error);
+- `relu_tanh`: the paper's Figure 1 (ReLU against tanh, each its own init and both the paper's, steps to 25% error);
 - `lrn`: an LRN that acts against the constant it becomes when it does not;
 - `pooling`: overlapping against non-overlapping pooling, with equal maps and every position read;
 - `dropout`: dropout in AlexNet's classifier (iterations to converge, test accuracy);

@@ -11,19 +11,26 @@ from __future__ import annotations
 
 from torch import nn
 
+from ..data.augment import TenPatches, resize_for
 from ..data.loader import DeviceLoader
 from ..engine.loop import evaluate_ten_patches
 from ..engine.recipes import RECIPES
-from .runner import Arm, Claim, Experiment, Scale
-from .sizes import CPU_SIZE, GPU_SIZE
+from .runner import Arm, Claim, Experiment
+from .sample import encode_hits, image_hits
+from .sizes import cpu_scale, gpu_scale, live_scale
 
 NAME = "augmentation"
 PATCHES, NONE = "patches + flips", "no augmentation"
 
 
-def ten_patch_accuracy(model: nn.Module, test: DeviceLoader) -> dict[str, float]:
-    """The test accuracy of the softmax averaged over the ten patches of section 4.1 (fp32, as the runs)."""
-    return {"ten_patch_acc": evaluate_ten_patches(model, test, precision="fp32").accuracy}
+def ten_patch_accuracy(model: nn.Module, test: DeviceLoader) -> dict[str, object]:
+    """The test accuracy of the softmax averaged over the ten patches of section 4.1 (fp32, as the runs), and
+    which test images it gets right (for the test sample's error)."""
+    side = test.resize or resize_for(test.size)
+    patches = test.with_settings(size=side, resize=None, augment=False)
+    hits = image_hits(TenPatches(model, test.size), patches, test.device, "fp32")
+    return {"ten_patch_acc": evaluate_ten_patches(model, test, precision="fp32").accuracy,
+            "ten_patch_hits": encode_hits(hits)}
 
 
 EXPERIMENT = Experiment(
@@ -45,11 +52,9 @@ EXPERIMENT = Experiment(
     precision="fp32",
     extra=ten_patch_accuracy,
     extra_metrics=("ten_patch_acc",),
-    scales={
-        "live": Scale("live", CPU_SIZE, 256, 256, 256, 2, 32, (0,), (0.05,), curve_images=256, log_every=4),
-        "cpu": Scale("cpu", CPU_SIZE, 500, 1000, 1000, 16, 50, (0, 1, 2), (0.02, 0.05), curve_images=500,
-                     log_every=20),
-        "gpu": Scale("gpu", GPU_SIZE, 10000, 5000, None, 30, 128, (0, 1, 2, 3, 4), (0.01, 0.02, 0.05),
-                     curve_images=10000, log_every=100, device="cuda"),
-    },
+    # 5,000 training images for 16 epochs (the recorded run: the network without augmentation fits about 91% of
+    # them, the augmented one about 83% and stays below 85% on validation, so the claims get no verdict).
+    scales={"live": live_scale(train_images=256, epochs=2),
+            "cpu": cpu_scale(train_images=5000, epochs=16, curve_images=5000, log_every=40),
+            "gpu": gpu_scale(30, train_images=10000, curve_images=10000)},
 )

@@ -35,8 +35,9 @@ from ..engine.recipes import Recipe
 from ..net.activations import four_layer_net
 from ..net.model import alexnet_fashion
 from ..tables import Table
+from .sample import decode_hits, encode_hits, image_hits, paired_sample_error
 from .schema import make_record, save, validate, where_text
-from .stats import Interval, paired_differences, ratio_interval, t_interval, verdict, verdict_line
+from .stats import Interval, paired_differences, ratio_interval, t_interval, verdict, verdict_line, with_sample_error
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class Claim:
     paper: Optional[float] = None
     source: str = ""  # where the paper says it
     metric_b: Union[str, Target, None] = None
+    others: str = ""  # what others' re-tests found, printed beside ours
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,9 @@ class Scale:
     curve_images: int = 512
     log_every: int = 25  # steps between curve points
     device: str = "cpu"
+    model: dict = field(default_factory=dict)  # the scale's network: overrides of the experiment's model arguments
+    recipe: dict = field(default_factory=dict)  # what the scale's network needs of the recipe (e.g. its init)
+    differs: str = ""  # how this scale's network and data differ from the paper's, said beside every verdict
 
 
 @dataclass(frozen=True)
@@ -142,10 +147,17 @@ BUILDERS: dict[str, Callable[..., nn.Module]] = {"four_layer_net": _four_layer_n
                                                   "alexnet_fashion": _alexnet_fashion}
 
 
-def build_model(experiment: Experiment, label: str, size: int) -> nn.Module:
-    """The model of arm `label` of `experiment` for inputs of `size`."""
+def build_model(experiment: Experiment, label: str, scale: Scale) -> nn.Module:
+    """The model of arm `label` of `experiment` at `scale`: the experiment's arguments, the scale's, then the arm's."""
     arm = experiment.arms[check_choice("arm", label, experiment.arms)]
-    return BUILDERS[experiment.model](size, **{**experiment.base_model, **arm.model})
+    return BUILDERS[experiment.model](scale.size, **{**experiment.base_model, **scale.model, **arm.model})
+
+
+def arm_recipe(experiment: Experiment, label: str, scale: Scale, lr: Optional[float] = None) -> Recipe:
+    """The recipe of arm `label` at `scale`: the experiment's, with the scale's overrides, then the arm's (and `lr`)."""
+    arm = experiment.arms[check_choice("arm", label, experiment.arms)]
+    recipe = replace(experiment.recipe, **{**scale.recipe, **arm.recipe})
+    return recipe if lr is None else replace(recipe, lr=lr)
 
 
 def _check_experiment(experiment: Experiment, scale: Scale) -> None:
@@ -164,8 +176,8 @@ def _check_experiment(experiment: Experiment, scale: Scale) -> None:
         raise ValueError("lrs is empty: give the learning rates to choose from")
     for label in experiment.arms:
         try:  # an arm the network cannot be built with fails here, before any training
-            build_model(experiment, label, scale.size)
-            replace(experiment.recipe, **experiment.arms[label].recipe)
+            build_model(experiment, label, scale)
+            arm_recipe(experiment, label, scale)
         except (TypeError, ValueError) as e:
             raise ValueError(f"arm {label!r}: {e}") from None
     if experiment.select != "val_acc" and not isinstance(experiment.select, Target):
@@ -225,6 +237,8 @@ def run_experiment(experiment: Experiment, scale: Union[str, Scale] = "cpu", out
             runs.append(one)
             if progress:
                 print(_progress_line(experiment, one), flush=True)
+    subset = ("a seeded, class-balanced subset per seed" if scale.train_images is not None else
+              "all those left after the validation split, in each seed's order")
     settings = {"model": experiment.model, "base_model": experiment.base_model,
                 "arms": {k: asdict(v) for k, v in experiment.arms.items()},
                 "recipe": asdict(experiment.recipe), "scale": asdict(scale),
@@ -234,8 +248,8 @@ def run_experiment(experiment: Experiment, scale: Union[str, Scale] = "cpu", out
                            for c in experiment.claims],
                 **({"extra_metrics": list(experiment.extra_metrics)} if experiment.extra_metrics else {}),
                 "data": f"Fashion-MNIST at {scale.size}x{scale.size}: {splits[first].train.num_images:,} training "
-                        f"images (a seeded, class-balanced subset per seed), {scale.validation:,} validation images "
-                        f"carved from the training set, {splits[first].test.num_images:,} test images"}
+                        f"images ({subset}), {scale.validation:,} validation images carved from the training set, "
+                        f"{splits[first].test.num_images:,} test images"}
     # As JSON has it (tuples become lists), so the returned record equals the one read back from `out`.
     settings = json.loads(json.dumps(settings))
     return save(make_record(experiment.name, experiment.question, settings, runs, device, started), out)
@@ -318,8 +332,8 @@ def one_run(experiment: Experiment, label: str, lr: float, seed: int, splits: An
     The one way every experiment trains a run; `splits` are its (train, val, test) loaders by seed.
     """
     arm = experiment.arms[label]
-    recipe = replace(experiment.recipe, **{**arm.recipe, "lr": lr})
-    model = build_model(experiment, label, scale.size)
+    recipe = arm_recipe(experiment, label, scale, lr)
+    model = build_model(experiment, label, scale)
     train, val_data, test_data = arm_loaders(splits, arm, scale.size)
     curve_data = _curve_loader(train, scale.curve_images)
     probe_x = next(iter(curve_data))[0]
@@ -360,11 +374,12 @@ def one_run(experiment: Experiment, label: str, lr: float, seed: int, splits: An
     test = evaluate(model, test_data, device=device, precision=experiment.precision)
     train_acc = 1.0 - curve[-1]["train_error"] if curve else None
     extra = experiment.extra(model, test_data) if experiment.extra is not None else {}
-    if set(extra) != set(experiment.extra_metrics):
+    if {k for k in extra if not k.endswith("_hits")} != set(experiment.extra_metrics):
         raise ValueError(f"{experiment.name}: extra returned {sorted(extra)}, not extra_metrics "
                          f"{sorted(experiment.extra_metrics)}")
     return {"arm": label, "seed": seed, "lr": lr, "chosen": False, "diverged": diverged, "steps": last["step"],
             "val_acc": val.accuracy, "test_acc": test.accuracy, "test_loss": _finite(test.loss),
+            "test_hits": encode_hits(image_hits(model, test_data, device, experiment.precision)),
             "train_acc": train_acc, "gap": train_acc - test.accuracy if train_acc is not None else None,
             **extra, "curve": curve, "seconds": time.perf_counter() - t0}
 
@@ -452,6 +467,10 @@ def _units(claim: Claim) -> tuple[str, float]:
     return (" points", 100.0) if isinstance(metric, str) and metric.endswith(("_acc", "gap")) else ("", 1.0)
 
 
+#: The mean validation accuracy at which an arm of an accuracy record counts as trained (a network at the CPU scale
+#: that trains reaches 88-90% on Fashion-MNIST); below it, a claim on that arm gets no verdict.
+TRAINED = 0.85
+
 #: The final numbers a claim or a choice can read (gap: training minus test accuracy); a Target reads a curve.
 RUN_METRICS = ("val_acc", "test_acc", "gap")
 
@@ -471,8 +490,40 @@ def _metric(run: dict[str, Any], metric: Union[str, Target]) -> Optional[float]:
     return run[metric]
 
 
+def _hits_key(metric: Union[str, Target]) -> Optional[str]:
+    """Which per-image hits a metric is made of ("test_acc": "test_hits"; a gap's test part too); None for a Target."""
+    if isinstance(metric, Target) or metric == "val_acc":
+        return None
+    return "test_hits" if metric == "gap" else metric.replace("_acc", "_hits")
+
+
+def sample_error(record: dict[str, Any], claim: Claim) -> float:
+    """The test sample's standard error of `claim`'s mean effect, from the per-image hits its runs keep (0 for a
+    claim on steps, or a record made before runs kept their hits)."""
+    metric = _as_target(claim.metric)
+    metric_b = _as_target(claim.metric_b) if claim.metric_b is not None else metric
+    keys = _hits_key(metric), _hits_key(metric_b)
+    runs = chosen_runs(record)
+    seeds = record["settings"]["scale"]["seeds"]
+    pairs = [(runs[(claim.a, s)], runs[(claim.b, s)]) for s in seeds]
+    if None in keys or any(keys[0] not in a or keys[1] not in b for a, b in pairs):
+        return 0.0
+    images = record["settings"]["scale"].get("test_images")
+    a_hits, b_hits = [], []
+    for a, b in pairs:
+        for run, key, hits in ((a, keys[0], a_hits), (b, keys[1], b_hits)):
+            got = decode_hits(run[key], images)
+            acc = key.replace("_hits", "_acc")
+            if acc in run and abs(float(got.mean()) - run[acc]) > 0.5 / len(got):
+                raise ValueError(f"{run['arm']}/{run['seed']}: its stored {key} give {float(got.mean()):.4f}, its "
+                                 f"{acc} is {run[acc]:.4f}; the record is damaged, re-record it")
+            hits.append(got)
+    return paired_sample_error(a_hits, b_hits)
+
+
 def finding(record: dict[str, Any], claim: Claim) -> Finding:
-    """Judge `claim` on `record`'s chosen runs: paired over seeds, a t-interval, one of three words."""
+    """Judge `claim` on `record`'s chosen runs: paired over seeds, a t-interval widened by the test sample's error,
+    one of three words."""
     runs = chosen_runs(record)
     seeds = record["settings"]["scale"]["seeds"]
     for arm in (claim.a, claim.b):
@@ -482,6 +533,13 @@ def finding(record: dict[str, Any], claim: Claim) -> Finding:
     metric_b = _check_metric(claim.metric_b, extra) if claim.metric_b is not None else metric
     null = 1.0 if claim.kind == "ratio" else 0.0
     unit, scale = _units(claim)
+    if record["settings"].get("select") == "val_acc":  # an accuracy record: no verdict from an arm that never trained
+        for arm in dict.fromkeys((claim.a, claim.b)):
+            val = sum(runs[(arm, s)]["val_acc"] for s in seeds) / len(seeds)
+            if val < TRAINED:
+                why = (f"{arm} reached {val:.1%} on validation, below the {TRAINED:.0%} at which this course counts "
+                       f"a Fashion-MNIST network as trained: no verdict")
+                return Finding(claim, (), None, "inconclusive", f"{claim.text}: inconclusive ({why})")
     a_vals, b_vals, censored = [], [], []
     for seed in seeds:
         a, b = runs[(claim.a, seed)], runs[(claim.b, seed)]
@@ -502,27 +560,49 @@ def finding(record: dict[str, Any], claim: Claim) -> Finding:
         interval = ratio_interval(effects)
     else:
         effects = paired_differences(a_vals, b_vals)
-        interval = t_interval(effects)
+        interval = with_sample_error(t_interval(effects), sample_error(record, claim))
     what = claim.text + (f" (seeds {censored} never reached {metric}: lower bounds)" if censored else "")
     return Finding(claim, tuple(effects), interval, verdict(interval, claim.paper, null),
                    verdict_line(what, interval, claim.paper, null, scale=scale, unit=unit,
                                 log=claim.kind == "ratio"), tuple(censored))
 
 
+def last_fifth_fall(run: dict[str, Any], key: str = "train_loss") -> Optional[float]:
+    """How much of a run's fall in `key` came in the last fifth of its steps (about 0: it had levelled off).
+
+    Read off its curve: (value at 80% of the steps - value at the end) / (value at the start - value at the end);
+    None for a run with fewer than three curve points or no fall at all.
+    """
+    curve = [p for p in run["curve"] if p.get(key) is not None]
+    if len(curve) < 3 or curve[0][key] <= curve[-1][key]:
+        return None
+    at = next(p for p in curve if p["step"] >= 0.8 * curve[-1]["step"])
+    return (at[key] - curve[-1][key]) / (curve[0][key] - curve[-1][key])
+
+
 def arms_table(record: dict[str, Any]) -> Table:
-    """Per arm: the chosen learning rate, and over seeds the mean validation and test accuracy with a 95% interval."""
+    """Per arm: the chosen learning rate; over seeds the mean validation and test accuracy, the test accuracy's 95%
+    interval (the seeds' spread and the test sample's error), and how much of the training loss's fall came in the
+    last fifth of the steps (small: the arm had reached its plateau)."""
     runs = chosen_runs(record)
     seeds = record["settings"]["scale"]["seeds"]
+    images = record["settings"]["scale"].get("test_images")
     rows = []
     for label in record["settings"]["arms"]:
-        tests = t_interval([runs[(label, s)]["test_acc"] for s in seeds])
-        vals = [runs[(label, s)]["val_acc"] for s in seeds]
+        mine = [runs[(label, s)] for s in seeds]
+        tests = t_interval([r["test_acc"] for r in mine])
+        if all("test_hits" in r for r in mine):
+            hits = [decode_hits(r["test_hits"], images) for r in mine]
+            tests = with_sample_error(tests, paired_sample_error(hits, [torch.zeros_like(h) for h in hits]))
+        vals = [r["val_acc"] for r in mine]
+        falls = [f for f in (last_fifth_fall(r) for r in mine) if f is not None]
         # An accuracy lies in [0, 1]; a t-interval on three seeds can reach past either end.
         ci = "n/a (one seed)" if tests.n == 1 else f"[{max(0.0, tests.low):.2%}, {min(1.0, tests.high):.2%}]"
         rows.append((label, f"{record['settings']['chosen_lr'][label]:g}", str(tests.n),
-                     f"{sum(vals) / len(vals):.2%}", f"{tests.mean:.2%}", ci))
-    return Table(("arm", "chosen lr", "seeds", "val acc", "test acc", "95% t-interval"), tuple(rows),
-                 numeric=(1, 2, 3, 4))
+                     f"{sum(vals) / len(vals):.2%}", f"{tests.mean:.2%}", ci,
+                     f"{sum(falls) / len(falls):.1%}" if falls else "n/a"))
+    return Table(("arm", "chosen lr", "seeds", "val acc", "test acc", "95% interval", "loss fall, last fifth"),
+                 tuple(rows), numeric=(1, 2, 3, 4, 6))
 
 
 def selection_table(record: dict[str, Any]) -> Table:
@@ -544,9 +624,10 @@ def settings_text(record: dict[str, Any]) -> str:
     """The budget of a record in one line: seeds, arms, images, epochs, size, batch, precision."""
     st = record["settings"]
     sc = st["scale"]
+    differs = f"; how it differs from the paper: {sc['differs']}" if sc.get("differs") else ""
     return (f"{len(sc['seeds'])} seeds x {len(st['arms'])} arms ({sc['name']} scale), learning rates "
             f"{', '.join(f'{lr:g}' for lr in sc['lrs'])} tried per arm on seed {sc['seeds'][0]}; "
-            f"up to {sc['epochs']} epoch(s) of batch {sc['batch_size']}; {st['data']}; {st['precision']}")
+            f"up to {sc['epochs']} epoch(s) of batch {sc['batch_size']}; {st['data']}; {st['precision']}{differs}")
 
 
 def findings(record: dict[str, Any]) -> list[Finding]:
@@ -561,6 +642,7 @@ def report(record: dict[str, Any]) -> str:
     lines = [where_text(record), settings_text(record), ""]
     for f in findings(record):
         lines += [f.line] + ([f"   (where it is claimed: {f.claim.source})"] if f.claim.source else [])
+        lines += [f"   (others' re-tests: {f.claim.others})"] if f.claim.others else []
     return "\n".join(lines)
 
 
@@ -580,7 +662,8 @@ def curve_table(record: dict[str, Any], keys: Sequence[str]) -> Table:
                 continue
             first = sum(c[0][key] for c in points) / len(points)
             last = sum(c[-1][key] for c in points) / len(points)
-            cells += [f"{first:.1%}", f"{last:.1%}"]
+            shown = "{:.3f}" if key.endswith("loss") else "{:.1%}"  # a loss in nats, a share or an error in percent
+            cells += [shown.format(first), shown.format(last)]
         rows.append(tuple(cells))
     step = record["settings"]["scale"]["log_every"]
     header = ("arm",) + tuple(f"{key.replace('_', ' ')} {when}" for key in keys for when in (f"at step {step}",

@@ -78,13 +78,15 @@ class Interval:
     high: float
     n: int
     confidence: float
+    sample_se: float = 0.0  # the test sample's standard error, combined into low..high (0: the seeds' spread only)
 
     def covers(self, value: float) -> bool:
         """Whether `value` lies inside the interval."""
         return self.low <= value <= self.high
 
     def __str__(self) -> str:
-        return f"{self.mean:+.3g} [{self.low:+.3g}, {self.high:+.3g}] ({self.confidence:.0%} t-interval, n = {self.n})"
+        what = "t-interval" + (" with the test sample's error" if self.sample_se else "")
+        return f"{self.mean:+.3g} [{self.low:+.3g}, {self.high:+.3g}] ({self.confidence:.0%} {what}, n = {self.n})"
 
 
 def t_interval(values: Sequence[float], confidence: float = 0.95) -> Interval:
@@ -113,6 +115,28 @@ def ratio_interval(ratios: Sequence[float], confidence: float = 0.95) -> Interva
     logs = t_interval([math.log(r) for r in xs], confidence)
     return Interval(math.exp(logs.mean), math.exp(logs.low) if math.isfinite(logs.low) else 0.0,
                     math.exp(logs.high) if math.isfinite(logs.high) else math.inf, logs.n, confidence)
+
+
+def _normal_quantile(p: float) -> float:
+    """The normal's quantile, as Student's t with very many degrees of freedom."""
+    return t_quantile(p, 1e7)
+
+
+def with_sample_error(interval: Interval, se: float) -> Interval:
+    """`interval` (a t-interval over seeds) widened by the test sample's standard error `se` of the same mean.
+
+    The seeds share one test set, so their spread leaves out how much the mean would move on other test
+    images; the two errors are independent, and their half-widths add in quadrature (the sample's part with
+    the normal's quantile: a test set holds thousands of images).
+    """
+    if not isinstance(interval, Interval) or interval.sample_se:
+        raise ValueError(f"interval={interval!r} must be a t-interval over seeds, without a sample error yet")
+    check_number("se", se, 0.0)
+    if not math.isfinite(interval.high) or se == 0:
+        return interval
+    z = _normal_quantile(0.5 + interval.confidence / 2)
+    half = math.hypot(interval.high - interval.mean, z * se)
+    return Interval(interval.mean, interval.mean - half, interval.mean + half, interval.n, interval.confidence, se)
 
 
 def paired_differences(a: Sequence[float], b: Sequence[float]) -> list[float]:
@@ -149,8 +173,10 @@ def seeds_needed(interval: Interval, half_width: float, log: bool = False) -> Op
     """How many paired seeds would shrink `interval` to ±`half_width` if the spread between seeds stayed as
     measured (the spread is read back from the interval; `log` for a ratio's interval, made on the log scale).
 
-    None from one seed, which measures no spread. An estimate for planning, not a promise: with three seeds
-    the spread itself is known only roughly.
+    The test sample's part of an interval (`sample_se`) does not shrink with seeds: where it alone is wider
+    than `half_width`, no number of seeds will do (None; `sample_half_width` says how wide it is). None too
+    from one seed, which measures no spread. An estimate for planning, not a promise: with three seeds the
+    spread itself is known only roughly.
     """
     if not isinstance(interval, Interval):
         raise ValueError(f"interval={interval!r} must be an Interval, e.g. t_interval(per_seed_effects)")
@@ -158,21 +184,32 @@ def seeds_needed(interval: Interval, half_width: float, log: bool = False) -> Op
     if interval.n < 2 or not math.isfinite(interval.high):
         return None
     q = 0.5 + interval.confidence / 2
+    sample = sample_half_width(interval)
+    if sample >= half_width:
+        return None
     half = math.log(interval.high / interval.mean) if log else interval.high - interval.mean
+    half = math.sqrt(max(half * half - sample * sample, 0.0))
+    target = math.sqrt(half_width * half_width - sample * sample)
     sd = half * math.sqrt(interval.n) / t_quantile(q, interval.n - 1)
     if sd <= 0:
         return 2
     # t's quantile exceeds the normal's, so the normal's answer is a lower bound to count up from.
-    n = max(2, math.ceil((1.959964 * sd / half_width) ** 2))
-    while t_quantile(q, n - 1) * sd / math.sqrt(n) > half_width:
+    n = max(2, math.ceil((1.959964 * sd / target) ** 2))
+    while t_quantile(q, n - 1) * sd / math.sqrt(n) > target:
         n += 1
     return n
+
+
+def sample_half_width(interval: Interval) -> float:
+    """The half-width the test sample alone gives `interval` (0 for an interval over seeds only)."""
+    return _normal_quantile(0.5 + interval.confidence / 2) * interval.sample_se
 
 
 def verdict_line(what: str, interval: Interval, paper_effect: Optional[float], null: float = 0.0,
                  scale: float = 1.0, unit: str = "", log: bool = False) -> str:
     """One printed line: the verdict word, n, the interval and the paper's figure (values shown times `scale`);
-    for an inconclusive one, the paired seeds this spread would need to resolve the paper's effect."""
+    for an inconclusive one, the paired seeds this mean and spread would need to exclude no effect or the paper's
+    figure (whichever lies nearer the mean), or that the test sample alone is too wide for it."""
     word = verdict(interval, paper_effect, null)
 
     def show(v: float) -> str:
@@ -182,13 +219,25 @@ def verdict_line(what: str, interval: Interval, paper_effect: Optional[float], n
         ci = "no interval from one seed"
     else:
         ci = f"{interval.confidence:.0%} t-interval [{show(interval.low)}, {show(interval.high)}]"
+        if interval.sample_se:
+            ci = (f"{interval.confidence:.0%} interval [{show(interval.low)}, {show(interval.high)}] over seeds and "
+                  f"the test sample (the sample alone: ±{sample_half_width(interval) * scale:.2g}{unit})")
     claimed = "claimed: a gain, with no figure" if paper_effect is None else f"the paper: {show(paper_effect)}"
     needed = ""
-    if word == "inconclusive" and paper_effect is not None:
-        target = abs(math.log(paper_effect / null)) if log else abs(paper_effect - null)
-        n = seeds_needed(interval, target, log)
+    if word == "contradicted" and paper_effect is not None and interval.covers(null):
+        word += " (the paper's size is excluded; no effect is not)"
+    if word == "inconclusive" and paper_effect is not None and interval.n > 1:
+        # What would resolve it: an interval narrow enough to exclude whichever of the two lies nearer the mean.
+        far = (lambda v: abs(math.log(v / null))) if log else (lambda v: abs(v - null))
+        target = min(far(interval.mean), abs(math.log(interval.mean / paper_effect)) if log
+                     else abs(interval.mean - paper_effect))
+        shown = f"a factor of {math.exp(target):.3g}" if log else f"{target * scale:.2g}{unit}"
+        n = seeds_needed(interval, target, log) if target > 0 else None
         if n is not None:
-            shown = f"a factor of {math.exp(target):.3g}" if log else f"{target * scale:.3g}{unit}"
-            needed = f"; at this spread between seeds, about {n:,} paired seeds would give ±{shown}"
+            needed = (f"; at this mean and spread between seeds, about {n:,} paired seeds would narrow it to "
+                      f"±{shown} and exclude no effect or the paper's figure")
+        elif target > 0 and sample_half_width(interval) >= target:
+            needed = (f"; the test sample alone is wider than the ±{shown} that would separate this mean from no "
+                      f"effect or the paper's figure: more test images are needed, not more seeds")
     return (f"{what}: {word} (mean {show(interval.mean)}, n = {interval.n}, {ci}; "
             f"{claimed}, no effect: {show(null)}{needed})")

@@ -86,3 +86,19 @@ def test_student_version_has_no_solutions(chapter):
     text = json.dumps(student)
     assert BEGIN not in text and "{solution}" not in text
     assert text.count("raise NotImplementedError()") >= 3
+
+
+#: Words of the book's own history, which belongs in CHANGELOG.md: a page speaks to the learner about AlexNet.
+HISTORY = re.compile(r"previous version|earlier version|earlier record|no GPU has run|has not run yet|"
+                     r"\bcommit [0-9a-f]{7}|\bre-?recorded\b|this chapter used to", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("page", CHAPTERS + sorted((ROOT / "chapters").glob("*.md")) + [ROOT / "intro.md"],
+                         ids=lambda p: p.name)
+def test_a_page_tells_no_history_of_the_book(page):
+    if page.name == "CONVENTIONS.md":
+        return  # not a page of the book
+    text = "\n".join(sources(load(page), "markdown") + sources(load(page), "code")) if page.suffix == ".ipynb" \
+        else page.read_text(encoding="utf-8")
+    found = sorted({m.group(0) for m in HISTORY.finditer(text)})
+    assert not found, f"{page.name} tells the book's history ({found}); that goes in CHANGELOG.md"

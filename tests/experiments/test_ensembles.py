@@ -149,7 +149,7 @@ def test_the_committed_record_validates_and_has_its_provenance(record):
     st, prov = record["settings"], record["provenance"]
     assert st["scale"]["name"] == "cpu" and st["scale"]["seeds"] == list(E.SCALES["cpu"].groups)
     assert st["members"] == E.SCALES["cpu"].members and st["precision"] == "fp32"
-    assert prov["device"] == "cpu" and prov["date"] and 0 < prov["seconds"] <= 600  # the cpu scale's budget
+    assert prov["device"] == "cpu" and prov["date"] and 0 < prov["seconds"] <= 1800  # the cpu scale's 30 minutes
     assert st["claim"]["paper"] == pytest.approx(ensemble_gain()) == pytest.approx(0.026)
 
 
@@ -184,8 +184,16 @@ def test_the_records_numbers_are_what_its_stored_probabilities_give(record):
         gains.append(full - alone)
     found = E.finding(record)
     assert found.gains == pytest.approx(gains, abs=1e-6)
-    interval = stats.t_interval(gains)
-    assert found.interval.low == pytest.approx(interval.low) and found.interval.high == pytest.approx(interval.high)
+    # The interval over groups, widened by the test sample's error of the mean gain, image by image.
+    hits = {g: (sum(probs[g]) / members).argmax(1).eq(labels).double() for g in probs}
+    alone = {g: torch.stack([p.argmax(1).eq(labels).double() for p in probs[g]]).mean(0) for g in probs}
+    d = torch.stack([hits[g] - alone[g] for g in probs]).mean(0)
+    se = float(d.std() / math.sqrt(len(d)))
+    interval = stats.with_sample_error(stats.t_interval(gains), se)
+    # (by hand with argmax; the library credits tied classes a share, which float16 probabilities rarely need)
+    assert found.interval.low == pytest.approx(interval.low, rel=1e-4)
+    assert found.interval.high == pytest.approx(interval.high, rel=1e-4)
+    assert found.interval.sample_se == pytest.approx(se, rel=1e-3) and "over seeds and the test sample" in found.line
     assert found.word == stats.verdict(interval, 0.026) and found.word in found.line
 
 
@@ -212,8 +220,9 @@ def test_a_damaged_record_is_refused(record, damage, match):
 def test_tables_read_the_record(record):
     table = E.groups_table(record)
     assert table.headers == ("top-1 accuracy", "group 0", "group 1", "group 2")
-    assert [row[0] for row in table.rows] == ["member 1", "member 2", "member 3", "members' mean", "ensemble of 2",
-                                              "ensemble of 3", "gain (points)"]
+    members = record["settings"]["members"]
+    assert [row[0] for row in table.rows] == ([f"member {m}" for m in range(1, members + 1)] + ["members' mean"]
+                                              + [f"ensemble of {m}" for m in range(2, members + 1)] + ["gain (points)"])
     assert table.rows[-1][1:] == tuple(f"{100 * g:+.2f}" for g in E.gains(record))
     top = E.top_k_table(record)
     assert [row[0] for row in top.rows] == ["top-1", "top-2", "top-5"] and top.rows[2][1] == "50%"

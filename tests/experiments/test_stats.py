@@ -9,6 +9,7 @@ from alexnet_lib.experiments.stats import (
     Interval,
     paired_differences,
     ratio_interval,
+    seeds_needed,
     t_cdf,
     t_interval,
     t_quantile,
@@ -165,7 +166,7 @@ def test_a_claim_with_no_figure_is_judged_on_its_direction(low, high, word):
 def test_seeds_needed_is_the_fewest_that_reach_the_half_width():
     import math
 
-    from alexnet_lib.experiments.stats import seeds_needed, t_quantile
+    from alexnet_lib.experiments.stats import t_quantile
     values = [0.004, -0.003, -0.0185]  # the pooling record's three paired differences
     interval = t_interval(values)
     mean = sum(values) / 3
@@ -181,10 +182,13 @@ def test_seeds_needed_is_the_fewest_that_reach_the_half_width():
         seeds_needed(interval, 0.0)
 
 
-def test_an_inconclusive_line_says_how_many_seeds_would_resolve_the_paper():
+def test_an_inconclusive_line_says_how_many_seeds_would_resolve_it():
     wide = t_interval([0.04, -0.03, -0.185])
     line = verdict_line("gain", wide, 0.014, scale=100, unit=" points")
-    assert "inconclusive" in line and "paired seeds would give ±1.4 points" in line
+    # The mean, -5.8 points, lies nearer no effect: the interval must shrink to ±5.8 points to exclude it.
+    assert "inconclusive" in line and "paired seeds would narrow it to ±5.8 points" in line
+    n = seeds_needed(wide, abs(wide.mean))
+    assert f"about {n:,} paired seeds" in line
     tight = t_interval([0.02, 0.021, 0.019])
     assert "paired seeds" not in verdict_line("gain", tight, 0.014, scale=100, unit=" points")
     assert "paired seeds" not in verdict_line("gain", wide, None)  # no figure to resolve

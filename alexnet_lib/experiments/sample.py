@@ -1,0 +1,65 @@
+"""The test sample's share of an effect's uncertainty: which test images a run got right, kept in its record,
+and the standard error a paired effect owes to the choice of test images alone.
+
+Every seed of an experiment is tested on the same test images, so the t-interval over seeds measures how
+much an effect varies from one training run to the next, not how much it would change on other images
+drawn the same way. That second part comes from the images: per image, the difference between the two
+arms' hits (1 right, 0 wrong), averaged over seeds; its standard error over the images is the test
+sample's error of the mean effect.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from typing import Optional, Sequence, Union
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..engine.precision import autocast, choose_precision
+
+
+@torch.no_grad()
+def image_hits(model: nn.Module, loader, device: Union[str, torch.device], precision: str) -> torch.Tensor:
+    """Per test image, whether `model` (eval mode, at `precision`, as `evaluate` measures) ranks its class first."""
+    numerics = choose_precision(torch.device(device), precision)
+    was = model.training
+    model.eval()
+    try:
+        hits = []
+        for x, y in loader:
+            with autocast(torch.device(device), numerics):
+                hits.append((model(x).argmax(1) == y).cpu())
+        return torch.cat(hits)
+    finally:
+        model.train(was)
+
+
+def encode_hits(hits: torch.Tensor) -> str:
+    """Right/wrong per image as text: one bit each, base64 (10,000 test images take 1,668 characters)."""
+    return base64.b64encode(np.packbits(hits.to(torch.bool).numpy()).tobytes()).decode("ascii")
+
+
+def decode_hits(text: str, images: Optional[int] = None) -> torch.Tensor:
+    """The 0/1 float tensor of `images` hits that `encode_hits` stored (None: every stored bit, for a count that is
+    a multiple of 8 such as the whole test set's 10,000); a ValueError if the text does not hold them."""
+    try:
+        raw = np.frombuffer(base64.b64decode(text.encode("ascii"), validate=True), dtype=np.uint8)
+    except (ValueError, AttributeError) as e:
+        raise ValueError(f"stored hits are not base64 text ({e}); re-record the experiment") from None
+    images = len(raw) * 8 if images is None else images
+    if len(raw) != (images + 7) // 8:
+        raise ValueError(f"stored hits hold {len(raw) * 8} bits, expected {images} images; re-record the experiment")
+    return torch.from_numpy(np.unpackbits(raw)[:images].astype(np.float32))
+
+
+def paired_sample_error(a: Sequence[torch.Tensor], b: Sequence[torch.Tensor]) -> float:
+    """The test sample's standard error of mean(a) - mean(b), paired by seed (the lists) and by image (the tensors)."""
+    if len(a) != len(b) or not a:
+        raise ValueError(f"give the same, non-zero number of seeds per arm (got {len(a)} and {len(b)})")
+    per_image = (torch.stack(list(a)) - torch.stack(list(b))).double().mean(0)
+    if per_image.numel() < 2:
+        raise ValueError("a test sample's error needs at least two test images")
+    return float(per_image.std() / math.sqrt(per_image.numel()))
