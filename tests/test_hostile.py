@@ -416,7 +416,8 @@ def test_explorer_references_at_and_beyond_their_ends_never_traceback():
     assert "kernel=15" in e.reference(dict(e.settings, size=1, kernel=15))["error"]  # impossible: a red line
     assert e.reference(dict(e.settings, size=256))["output"] == 30  # conv 62, then pool
     p = widgets.PoolingExplorer()
-    assert "error" in p.reference({"size": 1, "window": 8, "stride": 1})
+    for ceil in (False, True):  # a window of 8 on 1 input: no window in either mode
+        assert "error" in p.reference({"size": 1, "window": 8, "stride": 1, "ceil_mode": ceil})
     lr = widgets.LRNExplorer()
     assert "k=0.0" in lr.reference(dict(lr.settings, k=0.0))["error"]
     top = lr.reference({"k": 5.0, "n": 15, "alpha": 1.0, "beta": 2.0, "scale": 100.0})

@@ -211,23 +211,25 @@ class LRNExplorer(LiveExplorer):
 
 
 class PoolingExplorer(LiveExplorer):
-    """Sliders for the input width W, pooling window z and stride s; shows which inputs each window reads."""
+    """Sliders for the input width W, pooling window z and stride s, and PyTorch's ceil_mode; shows which inputs
+    each window reads."""
 
     kind = "pooling"
     controls = (Control("size", "input W", "int", 1, 40), Control("window", "window z", "int", 1, 8),
-                Control("stride", "stride s", "int", 1, 8))
+                Control("stride", "stride s", "int", 1, 8),
+                Control("ceil_mode", "ceil_mode (keep a last window that hangs over the edge)", "bool"))
 
-    def __init__(self, size: int = 13, window: int = 3, stride: int = 2) -> None:
-        super().__init__(size=size, window=window, stride=stride)
+    def __init__(self, size: int = 13, window: int = 3, stride: int = 2, ceil_mode: bool = False) -> None:
+        super().__init__(size=size, window=window, stride=stride, ceil_mode=ceil_mode)
 
     def reference(self, settings: dict[str, Any]) -> dict[str, Any]:
         """Output size, per-input coverage, overlap, and how many inputs are read twice or more, or never."""
-        W, z, s = settings["size"], settings["window"], settings["stride"]
+        W, z, s, ceil = settings["size"], settings["window"], settings["stride"], settings["ceil_mode"]
         try:
-            coverage = pool_coverage(W, z, s)
+            coverage = pool_coverage(W, z, s, ceil_mode=ceil)
         except ValueError as e:
             return _impossible(e)
-        return {"outputs": pool_output_size(W, z, s), "coverage": coverage, "overlap": overlap(z, s),
+        return {"outputs": pool_output_size(W, z, s, ceil_mode=ceil), "coverage": coverage, "overlap": overlap(z, s),
                 "twice": sum(c > 1 for c in coverage), "never": sum(c == 0 for c in coverage)}
 
 

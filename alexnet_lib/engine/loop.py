@@ -36,19 +36,22 @@ from .records import History, load_checkpoint, provenance, save_checkpoint
 
 @dataclass
 class Evaluation:
-    """Accuracy, mean loss and the confusion matrix (rows: true class, columns: predicted)."""
+    """Accuracy, mean loss, the confusion matrix (rows: true class, columns: predicted) and, per image in the
+    loader's order, whether its class was ranked first (1.0) or not (0.0)."""
 
     accuracy: float
     loss: float
     confusion: torch.Tensor
+    hits: Optional[torch.Tensor] = None
 
 
 @torch.no_grad()
 def evaluate(model: nn.Module, loader: Iterable, num_classes: int = 10,
              device: Union[str, torch.device, None] = None, precision: Optional[str] = None) -> Evaluation:
-    """Accuracy, loss and confusion matrix of `model` on every batch of `loader`, in eval mode.
+    """Accuracy, loss, confusion matrix and per-image hits of `model` on every batch of `loader`, in eval mode.
 
-    A loader sharded across torchrun's processes is evaluated a share per process and the counts summed.
+    A loader sharded across torchrun's processes is evaluated a share per process and the counts summed (the
+    hits stay this process's share).
     """
     check_int("num_classes", num_classes, 2, 100_000)
     first = next(model.parameters(), None) if isinstance(model, nn.Module) else None
@@ -60,6 +63,7 @@ def evaluate(model: nn.Module, loader: Iterable, num_classes: int = 10,
     model.eval()
     confusion = torch.zeros(num_classes, num_classes, dtype=torch.long, device=device)
     loss_sum = torch.zeros((), dtype=torch.float64, device=device)
+    hits = []
     try:
         for x, y in loader:
             with autocast(device, numerics):
@@ -67,7 +71,9 @@ def evaluate(model: nn.Module, loader: Iterable, num_classes: int = 10,
             if logits.shape[-1] != num_classes:
                 raise ValueError(f"the model gives {logits.shape[-1]} class scores but num_classes={num_classes}")
             loss_sum += F.cross_entropy(logits.float(), y, reduction="sum").double()
-            confusion += confusion_matrix(y, logits.argmax(1), num_classes, check=False)
+            predicted = logits.argmax(1)
+            confusion += confusion_matrix(y, predicted, num_classes, check=False)
+            hits.append(predicted == y)
     finally:
         model.train(was_training)
     if getattr(getattr(loader, "shard", None), "world", 1) > 1:
@@ -76,7 +82,8 @@ def evaluate(model: nn.Module, loader: Iterable, num_classes: int = 10,
     confusion = confusion.cpu()
     if int(confusion.sum()) == 0:
         raise ValueError("evaluate() got an empty loader: give it at least one batch")
-    return Evaluation(accuracy=accuracy(confusion), loss=float(loss_sum) / int(confusion.sum()), confusion=confusion)
+    return Evaluation(accuracy=accuracy(confusion), loss=float(loss_sum) / int(confusion.sum()), confusion=confusion,
+                      hits=torch.cat(hits).float().cpu())
 
 
 def evaluate_ten_patches(model: nn.Module, loader: DeviceLoader, precision: Optional[str] = None) -> Evaluation:

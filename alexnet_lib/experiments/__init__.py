@@ -13,6 +13,7 @@ record from `data/runs/` (fetched from the repository when the package is instal
 - `dropout`: dropout in AlexNet's classifier (iterations to converge, test accuracy);
 - `recipes`: the `fast` recipe with one part removed at a time;
 - `augmentation`: random patches and mirrors against none on a small training set, ten test patches against one;
+- `depth`: AlexNet with all five convolutions against AlexNet without its fourth;
 - `ensembles`: groups of small AlexNets whose softmax outputs are averaged, against their members
   (each member trained by the runner's `one_run`, the rate chosen by its `select_rate`, the same record
   schema; groups of members in place of arms and seeds).
@@ -21,6 +22,6 @@ record from `data/runs/` (fetched from the repository when the package is instal
 from .schema import SCHEMA, load, make_record, save, validate, where_text
 
 #: The experiments `python -m alexnet_lib record NAME` re-makes, each a module here writing data/runs/NAME.json.
-EXPERIMENTS = ("relu_tanh", "dropout", "recipes", "lrn", "pooling", "augmentation", "ensembles")
+EXPERIMENTS = ("relu_tanh", "dropout", "recipes", "lrn", "pooling", "augmentation", "depth", "ensembles")
 
 __all__ = ["EXPERIMENTS", "SCHEMA", "load", "make_record", "save", "validate", "where_text"]

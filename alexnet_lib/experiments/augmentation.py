@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from torch import nn
 
-from ..data.augment import TenPatches, resize_for
 from ..data.loader import DeviceLoader
 from ..engine.loop import evaluate_ten_patches
 from ..engine.recipes import RECIPES
 from .runner import Arm, Claim, Experiment
-from .sample import encode_hits, image_hits
+from .sample import encode_hits
 from .sizes import cpu_scale, gpu_scale, live_scale
 
 NAME = "augmentation"
@@ -26,11 +25,8 @@ PATCHES, NONE = "patches + flips", "no augmentation"
 def ten_patch_accuracy(model: nn.Module, test: DeviceLoader) -> dict[str, object]:
     """The test accuracy of the softmax averaged over the ten patches of section 4.1 (fp32, as the runs), and
     which test images it gets right (for the test sample's error)."""
-    side = test.resize or resize_for(test.size)
-    patches = test.with_settings(size=side, resize=None, augment=False)
-    hits = image_hits(TenPatches(model, test.size), patches, test.device, "fp32")
-    return {"ten_patch_acc": evaluate_ten_patches(model, test, precision="fp32").accuracy,
-            "ten_patch_hits": encode_hits(hits)}
+    ten = evaluate_ten_patches(model, test, precision="fp32")
+    return {"ten_patch_acc": ten.accuracy, "ten_patch_hits": encode_hits(ten.hits)}
 
 
 EXPERIMENT = Experiment(
@@ -52,9 +48,11 @@ EXPERIMENT = Experiment(
     precision="fp32",
     extra=ten_patch_accuracy,
     extra_metrics=("ten_patch_acc",),
-    # 5,000 training images for 16 epochs (the recorded run: the network without augmentation fits about 91% of
-    # them, the augmented one about 83% and stays below 85% on validation, so the claims get no verdict).
+    # 5,000 training images for 40 epochs: in a trial run (seed 9, which no record uses) the network without
+    # augmentation fitted 99.6% of them and the augmented one reached 86% on validation; at 16 epochs the
+    # augmented one had stayed below 85%. Four seeds keep the record near 30 minutes on two cores.
     scales={"live": live_scale(train_images=256, epochs=2),
-            "cpu": cpu_scale(train_images=5000, epochs=16, curve_images=5000, log_every=40),
+            "cpu": cpu_scale(train_images=5000, epochs=40, seeds=(0, 1, 2, 3), lrs=(0.03, 0.05), curve_images=5000,
+                             log_every=200),
             "gpu": gpu_scale(30, train_images=10000, curve_images=10000)},
 )

@@ -33,9 +33,10 @@ from ..engine.loop import NonFiniteLossError, Step, evaluate, fit
 from ..engine.precision import choose_precision
 from ..engine.recipes import Recipe
 from ..net.activations import four_layer_net
-from ..net.model import alexnet_fashion
+from ..net.model import alexnet_fashion, fashion_config
 from ..tables import Table
-from .sample import decode_hits, encode_hits, image_hits, paired_sample_error
+from ..toolkits.depth import without_conv
+from .sample import decode_hits, encode_hits, paired_sample_error
 from .schema import make_record, save, validate, where_text
 from .stats import Interval, paired_differences, ratio_interval, t_interval, verdict, verdict_line, with_sample_error
 
@@ -55,13 +56,20 @@ class Arm:
 
 @dataclass(frozen=True)
 class Target:
-    """A level on a curve: the first curve point at which `curve` (e.g. "train_error") is at or below `level`."""
+    """A level on a curve: the first curve point at which `curve` (e.g. "train_error"), averaged over the last
+    `window` points (1: that point alone; more: a bouncing curve must stay down, not touch it once), is at or
+    below `level`."""
 
     curve: str
     level: float
+    window: int = 1
+
+    def __post_init__(self) -> None:
+        check_int("window", self.window, 1, 1000)
 
     def __str__(self) -> str:
-        return f"{self.curve.replace('_', ' ')} <= {self.level:g}"
+        text = f"{self.curve.replace('_', ' ')} <= {self.level:g}"
+        return text if self.window == 1 else f"{text} (mean of {self.window} curve points)"
 
 
 @dataclass(frozen=True)
@@ -138,8 +146,10 @@ def _four_layer_net(size: int, **kwargs: Any) -> nn.Module:
     return four_layer_net(**kwargs)
 
 
-def _alexnet_fashion(size: int, **kwargs: Any) -> nn.Module:
-    return alexnet_fashion(input_size=size, **kwargs)
+def _alexnet_fashion(size: int, remove: Optional[str] = None, **kwargs: Any) -> nn.Module:
+    if remove is None:
+        return alexnet_fashion(input_size=size, **kwargs)
+    return without_conv(remove, fashion_config(input_size=size, **kwargs), meta=False)
 
 
 #: The models an experiment can name (a name, so the record says which).
@@ -357,8 +367,9 @@ def one_run(experiment: Experiment, label: str, lr: float, seed: int, splits: An
         last.update(step=s.step, images=s.images, seconds=s.seconds)
         if s.step % scale.log_every:
             return s.step == max_steps
-        p = point(s.step, s.images, s.seconds)
-        return _reached(experiment.select, p) or s.step == max_steps
+        point(s.step, s.images, s.seconds)
+        return (isinstance(experiment.select, Target) and steps_to({"curve": curve}, experiment.select) is not None
+                or s.step == max_steps)
 
     t0 = time.perf_counter()
     diverged = False
@@ -379,7 +390,7 @@ def one_run(experiment: Experiment, label: str, lr: float, seed: int, splits: An
                          f"{sorted(experiment.extra_metrics)}")
     return {"arm": label, "seed": seed, "lr": lr, "chosen": False, "diverged": diverged, "steps": last["step"],
             "val_acc": val.accuracy, "test_acc": test.accuracy, "test_loss": _finite(test.loss),
-            "test_hits": encode_hits(image_hits(model, test_data, device, experiment.precision)),
+            "test_hits": encode_hits(test.hits),
             "train_acc": train_acc, "gap": train_acc - test.accuracy if train_acc is not None else None,
             **extra, "curve": curve, "seconds": time.perf_counter() - t0}
 
@@ -389,17 +400,19 @@ def _finite(x: float) -> Optional[float]:
     return x if math.isfinite(x) else None
 
 
-def _reached(target: Union[str, Target], p: dict[str, Any]) -> bool:
-    """Whether curve point `p` is at or below `target` (a diverged point, None, never is)."""
-    return isinstance(target, Target) and p[target.curve] is not None and p[target.curve] <= target.level
-
-
 # ----------------------------------------------------------------------------- reading a record
 
 
 def steps_to(run: dict[str, Any], target: Target) -> Optional[int]:
-    """The step of the first curve point of `run` at or below `target`; None if the run never got there."""
-    return next((p["step"] for p in run["curve"] if _reached(target, p)), None)
+    """The step of the first curve point of `run` at which `target` is met; None if the run never got there (a
+    diverged point, None, never meets it)."""
+    values = []
+    for p in run["curve"]:
+        values.append(p[target.curve])
+        recent = values[-target.window:]
+        if len(recent) == target.window and None not in recent and sum(recent) / target.window <= target.level:
+            return p["step"]
+    return None
 
 
 def _as_target(metric: Any) -> Union[str, Target]:

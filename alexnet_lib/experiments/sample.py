@@ -12,29 +12,10 @@ from __future__ import annotations
 
 import base64
 import math
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence
 
 import numpy as np
 import torch
-from torch import nn
-
-from ..engine.precision import autocast, choose_precision
-
-
-@torch.no_grad()
-def image_hits(model: nn.Module, loader, device: Union[str, torch.device], precision: str) -> torch.Tensor:
-    """Per test image, whether `model` (eval mode, at `precision`, as `evaluate` measures) ranks its class first."""
-    numerics = choose_precision(torch.device(device), precision)
-    was = model.training
-    model.eval()
-    try:
-        hits = []
-        for x, y in loader:
-            with autocast(torch.device(device), numerics):
-                hits.append((model(x).argmax(1) == y).cpu())
-        return torch.cat(hits)
-    finally:
-        model.train(was)
 
 
 def encode_hits(hits: torch.Tensor) -> str:

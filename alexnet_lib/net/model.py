@@ -16,7 +16,7 @@ from .activations import module as activation_module
 from .layers import PAPER_LRN, LocalResponseNorm
 from .shapes import conv_output_size, pool_output_size
 
-INITS = ("paper", "xavier", "kaiming", "torch", "saturating")
+INITS = ("paper", "gaussian", "xavier", "kaiming", "torch", "saturating")
 
 #: The "saturating" init draws weights N(0, (SATURATING_GAIN / sqrt(fan_in))^2): pre-activations of spread ~3, where
 #: a tanh unit sits on its flat tails.
@@ -242,6 +242,9 @@ def init_weights(model: nn.Module, scheme: str, generator: Optional[torch.Genera
     - "paper": weights N(0, 0.01); biases 1 in conv2, conv4, conv5 and the hidden fully connected
       layers (so their ReLUs start with positive inputs), 0 elsewhere. Layers are found by order:
       the 2nd, 4th and 5th Conv2d and every Linear but the last.
+    - "gaussian": weights N(0, 0.01), every bias 0: the paper's Gaussian without its biases of 1. The four-layer
+      CIFAR-10 net in the authors' released code (layers-cifar/layers-18pct.cfg) starts so, but for a first
+      layer of N(0, 1e-4).
     - "xavier": Xavier/Glorot uniform weights, zero biases (what d2l's training code uses).
     - "kaiming": Kaiming-normal conv weights for ReLU with mode="fan_out" and N(0, 0.01) linear
       weights, zero biases: torchvision's VGG initialisation, a close cousin of AlexNet.
@@ -266,7 +269,7 @@ def init_weights(model: nn.Module, scheme: str, generator: Optional[torch.Genera
             return
         for i, m in enumerate(convs):
             fan_in, fan_out = _fans(m.weight)
-            if scheme == "paper":
+            if scheme in ("paper", "gaussian"):
                 m.weight.normal_(0.0, 0.01, generator=generator)
             elif scheme == "saturating":
                 m.weight.normal_(0.0, SATURATING_GAIN / math.sqrt(fan_in), generator=generator)

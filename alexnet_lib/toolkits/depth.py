@@ -1,22 +1,24 @@
 """AlexNet with one convolution taken out: what it loses in parameters and multiply-adds (the paper's section 7).
 
 Section 7 reports that removing any of the middle convolutional layers costs about 2 points of top-1 accuracy
-(`paper_results.DEPTH_LOSS`); this module does not train anything, it counts. Taking a convolution out is
+(`paper_results.DEPTH_LOSS`); this module counts. Taking a convolution out is
 more than subtracting its weights: the next layer now reads the maps of the layer before, so its input
 channels change, and without conv5 the first fully connected layer reads conv4's 384 maps instead of 256.
 The networks are built on PyTorch's meta device (shapes, no storage) and counted by `shapes.layer_table`,
-so every count comes from a forward pass the network really runs.
+so every count comes from a forward pass the network really runs; the depth experiment
+(`alexnet_lib.experiments.depth`) builds the same networks with weights and trains them.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import torch
 from torch import nn
 
-from .._checks import check_choice
+from .._checks import check_bool, check_choice
 from ..net.layers import LocalResponseNorm
 from ..net.model import AlexNet, AlexNetConfig, paper_config
 from ..net.shapes import LayerTable, layer_table
@@ -28,17 +30,19 @@ REMOVABLE = ("conv2", "conv3", "conv4", "conv5")
 MIDDLE = ("conv2", "conv3", "conv4")
 
 
-def without_conv(name: str, config: Optional[AlexNetConfig] = None) -> nn.Sequential:
+def without_conv(name: str, config: Optional[AlexNetConfig] = None, meta: bool = True) -> nn.Sequential:
     """The AlexNet of `config` (the paper's two-GPU network by default) with convolution `name` removed.
 
     The convolution goes with its ReLU and, after conv2, its LRN; the pooling layers stay, so every map
     keeps its size (conv2 to conv5 pad to keep it). The next convolution is rebuilt to read the channels it
-    now receives, with its own groups; without conv5, FC1 is rebuilt for conv4's maps. Built on the meta
-    device: it has shapes but no weights, for counting with `shapes.layer_table`.
+    now receives, with its own groups; without conv5, FC1 is rebuilt for conv4's maps. With `meta` it is
+    built on the meta device, shapes but no weights, for counting with `shapes.layer_table`; without, it is a
+    network to train (the depth experiment's).
     """
     c = paper_config(config)
     check_choice("name", name, REMOVABLE, hint=" (conv1 turns the image into maps; the others can go)")
-    with torch.device("meta"):
+    check_bool("meta", meta)
+    with torch.device("meta") if meta else contextlib.nullcontext():
         net = AlexNet(c)
         layers = list(net.features)
         convs = [i for i, m in enumerate(layers) if isinstance(m, nn.Conv2d)]

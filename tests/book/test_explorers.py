@@ -107,10 +107,17 @@ def test_pooling_reference():
     assert ex.reference(ex.settings)["outputs"] == 6 and ex.reference(ex.settings)["overlap"] == 1
     two = ex.reference(dict(ex.settings, window=2))
     assert two["outputs"] == 6 and two["never"] == 1 and two["coverage"][-1] == 0
-    for W, z, s in [(27, 3, 2), (8, 5, 1), (40, 8, 8)]:
-        got = ex.reference({"size": W, "window": z, "stride": s})["outputs"]
-        assert got == torch.nn.functional.max_pool1d(torch.zeros(1, 1, W), z, s).shape[-1]
-    assert "larger than" in ex.reference({"size": 2, "window": 3, "stride": 2})["error"]
+    for W, z, s in [(27, 3, 2), (8, 5, 1), (40, 8, 8), (32, 2, 2), (13, 2, 2), (2, 3, 2)]:
+        for ceil in (False, True):
+            got = ex.reference({"size": W, "window": z, "stride": s, "ceil_mode": ceil})
+            if W < z and not ceil:
+                assert "larger than" in got["error"]  # PyTorch refuses it too
+                continue
+            want = torch.nn.functional.max_pool1d(torch.zeros(1, 1, W), z, s, ceil_mode=ceil).shape[-1]
+            assert got["outputs"] == want
+    # 13 inputs, 2/2 windows: floor mode leaves the last input unread, ceil mode keeps a half window for it.
+    floor, ceil = (ex.reference({"size": 13, "window": 2, "stride": 2, "ceil_mode": c}) for c in (False, True))
+    assert (floor["outputs"], floor["never"], ceil["outputs"], ceil["never"]) == (6, 1, 7, 0)
 
 
 def test_lrn_reference():

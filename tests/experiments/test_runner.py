@@ -9,7 +9,7 @@ import torch
 
 from alexnet_lib.book import run_plots
 from alexnet_lib.engine.recipes import RECIPES
-from alexnet_lib.experiments import augmentation, dropout, lrn, pooling, recipes, relu_tanh, runner
+from alexnet_lib.experiments import augmentation, depth, dropout, lrn, pooling, recipes, relu_tanh, runner
 from alexnet_lib.experiments.runner import (
     Arm,
     Claim,
@@ -45,7 +45,7 @@ from alexnet_lib.net.model import (
 from alexnet_lib.toolkits.lrn import lrn_activity
 from tests.chapters import ROOT
 
-EXPERIMENTS = (relu_tanh, lrn, pooling, dropout, recipes, augmentation)
+EXPERIMENTS = (relu_tanh, lrn, pooling, dropout, recipes, augmentation, depth)
 
 #: Two narrow AlexNets that differ in their LRN, so a tiny run takes seconds.
 TINY = Experiment(
@@ -211,6 +211,18 @@ def test_a_ratio_of_steps_to_a_level_uses_the_log_scale():
     assert steps_to(record["runs"][0], level) == 60 and steps_to(record["runs"][0], Target("train_error", 0.05)) is None
 
 
+def test_a_windowed_level_needs_the_curve_to_stay_down():
+    run = {"curve": [{"step": 10 * (i + 1), "train_loss": v} for i, v in enumerate((2.0, 0.09, 0.3, 0.12, 0.07, 0.1,
+                                                                                    None, 0.05, 0.05, 0.05))]}
+    assert steps_to(run, Target("train_loss", 0.1)) == 20  # one point touches the level
+    # The mean of three points: (0.12 + 0.07 + 0.1) / 3 < 0.1 first at step 60; a diverged point (None) never counts.
+    assert steps_to(run, Target("train_loss", 0.1, window=3)) == 60
+    assert steps_to(run, Target("train_loss", 0.06, window=3)) == 100
+    assert str(Target("train_loss", 0.1, window=3)) == "train loss <= 0.1 (mean of 3 curve points)"
+    with pytest.raises(ValueError, match="window=0"):
+        Target("train_loss", 0.1, window=0)
+
+
 def test_a_run_that_never_reaches_the_level():
     level = Target("train_error", 0.2)
     # a never reaches it within 100 steps: its ratio is a lower bound (100 / 10), and the line says so.
@@ -338,6 +350,20 @@ def test_every_arm_of_every_experiment_builds_at_every_scale():
         for scale in e.scales.values():
             for label in e.arms:
                 assert build_model(e, label, scale) is not None
+
+
+def test_the_depth_arms_differ_by_conv4_alone():
+    e, scale = depth.EXPERIMENT, depth.EXPERIMENT.scales["cpu"]
+    whole, cut = (build_model(e, label, scale) for label in (depth.WHOLE, depth.WITHOUT))
+    convs = [m for m in whole.modules() if isinstance(m, torch.nn.Conv2d)]
+    conv4 = convs[3]
+    assert (conv4.in_channels, conv4.out_channels, conv4.groups) == (96, 96, 2)  # the CPU scale's quarter widths
+    assert count_parameters(whole) - count_parameters(cut) == 96 * 48 * 9 + 96  # its weights and biases, no more
+    left = [m for m in cut.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert [(m.in_channels, m.out_channels) for m in left] == [(c.in_channels, c.out_channels) for c in convs[:3]] + [
+        (96, 64)]  # conv5 reads conv3's 96 maps, as it read conv4's
+    x = torch.randn(2, 1, scale.size, scale.size)
+    assert cut(x).shape == whole(x).shape == (2, 10) and not any(p.is_meta for p in cut.parameters())
 
 
 # ----------------------------------------------------------------------------- the recorded runs

@@ -5,7 +5,8 @@ import math
 import pytest
 import torch
 
-from alexnet_lib.experiments.sample import decode_hits, encode_hits, image_hits, paired_sample_error
+from alexnet_lib.engine.loop import evaluate
+from alexnet_lib.experiments.sample import decode_hits, encode_hits, paired_sample_error
 from alexnet_lib.experiments.stats import sample_half_width, seeds_needed, t_interval, verdict_line, with_sample_error
 
 
@@ -24,8 +25,10 @@ def test_hits_round_trip_bit_for_bit():
 def test_hits_are_what_the_model_gets_right():
     model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3))
     x, y = torch.randn(10, 1, 2, 2), torch.arange(10) % 3
-    hits = image_hits(model, [(x[:6], y[:6]), (x[6:], y[6:])], "cpu", "fp32")
-    assert torch.equal(hits, model(x).argmax(1) == y)
+    ev = evaluate(model, [(x[:6], y[:6]), (x[6:], y[6:])], num_classes=3, precision="fp32")
+    right = model(x).argmax(1) == y
+    assert torch.equal(ev.hits, right.float()) and 0 < int(right.sum()) < 10  # in the loader's order
+    assert ev.accuracy == pytest.approx(float(right.float().mean()))
 
 
 def test_paired_sample_error_by_hand():

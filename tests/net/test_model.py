@@ -128,6 +128,18 @@ def test_paper_init_statistics(paper):
     assert all(torch.equal(m.bias, torch.zeros_like(m.bias)) for m in zeros)
 
 
+def test_gaussian_init_is_the_papers_weights_with_zero_biases():
+    paper, gaussian = _small(), _small()
+    init_weights(paper, "paper", generator=torch.Generator().manual_seed(3))
+    init_weights(gaussian, "gaussian", generator=torch.Generator().manual_seed(3))
+    for (name, p), g in zip(paper.named_parameters(), gaussian.parameters()):
+        if name.endswith("weight"):
+            assert torch.equal(p, g)  # the same draws: only the biases differ
+        else:
+            assert torch.equal(g, torch.zeros_like(g))
+    assert sum(int(p.sum()) for n, p in paper.named_parameters() if n.endswith("bias")) > 0
+
+
 def test_d2l_uses_xavier_uniform(d2l):
     w = d2l.classifier[0].weight
     bound = (6 / (6400 + 4096)) ** 0.5
@@ -187,7 +199,7 @@ def test_init_kaiming_and_torch_schemes():
     assert conv1.bias.abs().sum() > 0
 
 
-@pytest.mark.parametrize("scheme", ["paper", "xavier", "kaiming", "torch"])
+@pytest.mark.parametrize("scheme", ["paper", "gaussian", "xavier", "kaiming", "torch"])
 def test_init_with_a_generator_is_reproducible(scheme):
     a, b = _small(), _small()
     init_weights(a, scheme, generator=torch.Generator().manual_seed(5))
@@ -197,7 +209,7 @@ def test_init_with_a_generator_is_reproducible(scheme):
 
 
 def test_init_unknown_scheme():
-    with pytest.raises(ValueError, match=r"scheme='he'.*'paper', 'xavier', 'kaiming', 'torch'"):
+    with pytest.raises(ValueError, match=r"scheme='he'.*'paper', 'gaussian', 'xavier', 'kaiming', 'torch'"):
         init_weights(_small(), "he")
 
 

@@ -176,7 +176,8 @@
     }
     for (let j = 0; j < outputs; j++) {
       const l = j % lanes;
-      fig.rect(x + j * s * cell + 0.5, y + l * lane, k * cell - 1, lane - 2,
+      // A ceil-mode window may hang over the edge: draw the part that reads the row.
+      fig.rect(x + j * s * cell + 0.5, y + l * lane, Math.min(k, n - j * s) * cell - 1, lane - 2,
                {fill: COLOURS.window[l % 4], "fill-opacity": 0.85, "data-window": j});
     }
     return lanes * lane + 24;
