@@ -39,9 +39,10 @@ BUILDERS: dict[str, Callable[[], LiveExplorer]] = {
     "layers": _default("alexnet_lib.book.history", "LeNetAlexNetExplorer"),
     "towers": _default("alexnet_lib.book.architecture", "TowersExplorer"),
     "patch": _default("alexnet_lib.book.augmentation", "PatchExplorer"), "ensemble": _ensemble, "budget": _budget,
+    "init_scale": _default("alexnet_lib.book.init_scale", "InitScaleExplorer"),
 }
 #: How close the browser's floats must be to Python's, where float64 in the browser meets float32 in torch.
-TOLERANCE = {"activation": 1e-7, "patch": 1e-4, "ensemble": 1e-6}
+TOLERANCE = {"activation": 1e-7, "patch": 1e-4, "ensemble": 1e-6, "init_scale": 1e-8}
 
 
 def differences(js: Any, py: Any, where: str = "", rel: float = 1e-9, atol: float = 1e-12) -> list[str]:
