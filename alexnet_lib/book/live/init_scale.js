@@ -5,7 +5,7 @@
 // unit_fractions counts them), per stage the spread of the values across images. float64 throughout.
 (function (A) {
   const act = {relu: (h) => (h > 0 ? h : 0), tanh: Math.tanh};
-  const slope = {relu: (h) => (h > 0 ? 1 : 0), tanh: (h) => { const t = Math.tanh(h); return 1 - t * t; }};
+  const slope = {relu: (h) => (h > 0 ? 1 : 0), tanh: (h) => { const t = Math.tanh(h); return 1 - t ** 2; }};
   const COLOURS = {relu: "#4c72b0", tanh: "#dd8452", dead: "#c44e52", line: "#55a868"};
   const LAYERS = ["conv1", "conv2", "conv3"];
   let images = null, weights = null;
