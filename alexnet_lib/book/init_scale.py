@@ -17,33 +17,35 @@ when `conv2_bias` is on (the paper's rule, `init_weights(..., "paper")`).
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Any, Optional
 
 import torch
 from torch import nn
 
 from ..data.fashion_mnist import CLASSES, MEAN, STD, load_fashion_mnist
-from ..net.activations import derivative, four_layer_net
+from ..experiments import relu_tanh
+from ..net.activations import SATURATED_SLOPE, derivative, four_layer_net
 from .live import Control, LiveExplorer
 from .live.prng import normals
 
-#: The experiment's network width (alexnet_lib.experiments.relu_tanh: base_model={"width": 16}).
-WIDTH = 16
-#: `unit_fractions`' default: a unit whose slope is below this has stopped learning.
-THRESHOLD = 0.01
+#: The experiment's network width, read from the experiment so that the explorer shows the network it races.
+WIDTH = relu_tanh.EXPERIMENT.base_model["width"]
+#: `unit_fractions`' threshold: a unit whose slope is below this has stopped learning.
+THRESHOLD = SATURATED_SLOPE
 #: Where the spread across images is measured: the input, each activation's output, the logits.
 STAGES = ("input", "conv1", "conv2", "conv3", "logits")
 
 
-def first_of_each_class() -> list[int]:
-    """The index of the first Fashion-MNIST test image of each class, class 0 first."""
-    labels = load_fashion_mnist().test_labels.tolist()
+def first_of_each_class(labels: Optional[torch.Tensor] = None) -> list[int]:
+    """The index of the first Fashion-MNIST test image of each class, class 0 first (of `labels`, or the test set's)."""
+    labels = (load_fashion_mnist().test_labels if labels is None else labels).tolist()
     return [labels.index(c) for c in range(len(CLASSES))]
 
 
 def batch_pixels() -> torch.Tensor:
     """The explorer's batch as uint8 pixels, (10, 28, 28): the first test image of each class."""
-    return load_fashion_mnist().test_images[first_of_each_class()].to(torch.uint8).contiguous()
+    data = load_fashion_mnist()
+    return data.test_images[first_of_each_class(data.test_labels)].to(torch.uint8).contiguous()
 
 
 def normalized(pixels: torch.Tensor) -> torch.Tensor:

@@ -19,6 +19,8 @@ from ._probe import watch_inputs
 
 #: The activations this module knows, in the order the chapters plot them.
 NAMES = ("relu", "tanh", "sigmoid")
+#: A unit whose slope is below this has practically stopped learning: it counts as saturated.
+SATURATED_SLOPE = 0.01
 
 
 def _check_tensor(x: object) -> torch.Tensor:
@@ -91,7 +93,7 @@ def module(name: str, inplace: bool = False) -> nn.Module:
     return nn.ReLU(inplace=inplace) if name == "relu" else {"tanh": nn.Tanh, "sigmoid": nn.Sigmoid}[name]()
 
 
-def saturated_fraction(name: str, x: torch.Tensor, threshold: float = 0.01) -> float:
+def saturated_fraction(name: str, x: torch.Tensor, threshold: float = SATURATED_SLOPE) -> float:
     """Fraction of the inputs `x` at which the slope of `name` is below `threshold` (the unit has stopped learning)."""
     check_number("threshold", threshold, 0.0, 1.0)
     return float((derivative(name)(x) < threshold).to(torch.float32).mean())
@@ -175,7 +177,7 @@ def keeps_gradient(name: str, weight_scale: float, depth: int = 20, factor: floa
     return norms[-1] / factor <= norms[0] <= norms[-1] * factor
 
 
-def unit_fractions(model: nn.Module, x: torch.Tensor, threshold: float = 0.01) -> dict[str, float]:
+def unit_fractions(model: nn.Module, x: torch.Tensor, threshold: float = SATURATED_SLOPE) -> dict[str, float]:
     """How many units of `model`'s ReLU/tanh layers have stopped passing gradient, on the batch `x` (eval mode).
 
     "saturated": the share of (unit, image) pairs whose slope is below `threshold` (for ReLU, an inactive
