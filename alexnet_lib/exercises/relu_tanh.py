@@ -117,13 +117,16 @@ DEPTH_LIMITS = (1e-3, 1e-6)
 
 def _drawn_limits(count: int = 2) -> list[float]:
     """Limits drawn afresh at each check (depths 3 to 15), none within 10% of a depth's ratio, so that a learner's
-    own float rounding cannot tip the answer; a table of the fixed cases fails on them."""
+    own float rounding cannot tip the answer. Each answer differs from the fixed cases' and from the other drawn
+    ones, so a table of the fixed answers (or any one depth) cannot pass by luck."""
     ratios, rng, limits = _sigmoid_ratios(), case_rng(), []
     low, high = math.log10(ratios[14]), math.log10(ratios[2])
+    taken = {_first_depth_below(limit) for limit in DEPTH_LIMITS}
     while len(limits) < count:
         limit = float(f"{10 ** rng.uniform(low, high):.2g}")  # as the label prints it
-        if limit not in DEPTH_LIMITS and limit not in limits and all(abs(limit / r - 1) > 0.1 for r in ratios):
+        if _first_depth_below(limit) not in taken and all(abs(limit / r - 1) > 0.1 for r in ratios):
             limits.append(limit)
+            taken.add(_first_depth_below(limit))
     return limits
 
 

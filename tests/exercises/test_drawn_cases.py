@@ -69,6 +69,9 @@ def test_drawn_cases_change_from_check_to_check():
     assert _drawn_ranges() != _drawn_ranges()
     limits = _drawn_limits()
     assert limits != _drawn_limits() and not set(limits) & set(DEPTH_LIMITS)
+    for _ in range(200):  # no two cases share an answer, so no single guessed depth passes a check by luck
+        depths = [_first_depth_below(limit) for limit in (*DEPTH_LIMITS, *_drawn_limits())]
+        assert len(set(depths)) == len(depths)
     assert all(3 <= _first_depth_below(limit) <= 15 for limit in limits)
 
 
