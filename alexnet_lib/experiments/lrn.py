@@ -43,8 +43,8 @@ EXPERIMENT = Experiment(
                   "LRN alpha = 0 (a constant)", "test_acc", "difference", PAPER_GAIN,
                   "section 3.3: top-1 error 1.4% lower on ImageNet",
                   others="VGG's net A with LRN against without: 29.7/10.5 against 29.6/10.4 top-1/top-5 error, no "
-                         "gain (Simonyan and Zisserman 2015, Table 3); CaffeNet with LRN against without: 0.471 "
-                         "against 0.470 top-1 accuracy (Mishkin et al. 2017)"),),
+                         "gain (Simonyan and Zisserman 2015, Table 3); CaffeNet with LRN against without: 0.470 "
+                         "against 0.471 top-1 accuracy (Mishkin et al. 2017)"),),
     probe=probe,
     precision="fp32",  # bf16 would round k + alpha * sum to k whenever the sum is small
     scales=alexnet_scales(10),

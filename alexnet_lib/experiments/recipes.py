@@ -27,5 +27,5 @@ EXPERIMENT = Experiment(
             Claim("Kaiming init's gain in test accuracy over Xavier", "fast, Kaiming init", "fast", "test_acc",
                   source="this course's claim (training chapter)")),
     precision="fp32",
-    scales=alexnet_scales(5, seeds=(0, 1, 2), epochs=4),
+    scales=alexnet_scales(5, seeds=(0, 1, 2, 3, 4, 5), epochs=4),
 )

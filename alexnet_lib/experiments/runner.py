@@ -36,7 +36,7 @@ from ..net.activations import four_layer_net
 from ..net.model import alexnet_fashion, fashion_config
 from ..tables import Table
 from ..toolkits.depth import without_conv
-from .sample import decode_hits, encode_hits, paired_sample_error
+from .sample import decode_hits, encode_hits, paired_sample_error, sample_error_of_mean
 from .schema import make_record, save, validate, where_text
 from .stats import Interval, paired_differences, ratio_interval, t_interval, verdict, verdict_line, with_sample_error
 
@@ -606,7 +606,7 @@ def arms_table(record: dict[str, Any]) -> Table:
         tests = t_interval([r["test_acc"] for r in mine])
         if all("test_hits" in r for r in mine):
             hits = [decode_hits(r["test_hits"], images) for r in mine]
-            tests = with_sample_error(tests, paired_sample_error(hits, [torch.zeros_like(h) for h in hits]))
+            tests = with_sample_error(tests, sample_error_of_mean(hits))
         vals = [r["val_acc"] for r in mine]
         falls = [f for f in (last_fifth_fall(r) for r in mine) if f is not None]
         # An accuracy lies in [0, 1]; a t-interval on three seeds can reach past either end.

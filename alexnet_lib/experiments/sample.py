@@ -36,11 +36,18 @@ def decode_hits(text: str, images: Optional[int] = None) -> torch.Tensor:
     return torch.from_numpy(np.unpackbits(raw)[:images].astype(np.float32))
 
 
+def sample_error_of_mean(hits: Sequence[torch.Tensor]) -> float:
+    """The test sample's standard error of one arm's mean accuracy over seeds (the list), its runs paired by image."""
+    if not hits:
+        raise ValueError("give at least one seed's hits")
+    per_image = torch.stack(list(hits)).double().mean(0)
+    if per_image.numel() < 2:
+        raise ValueError("a test sample's error needs at least two test images")
+    return float(per_image.std() / math.sqrt(per_image.numel()))
+
+
 def paired_sample_error(a: Sequence[torch.Tensor], b: Sequence[torch.Tensor]) -> float:
     """The test sample's standard error of mean(a) - mean(b), paired by seed (the lists) and by image (the tensors)."""
     if len(a) != len(b) or not a:
         raise ValueError(f"give the same, non-zero number of seeds per arm (got {len(a)} and {len(b)})")
-    per_image = (torch.stack(list(a)) - torch.stack(list(b))).double().mean(0)
-    if per_image.numel() < 2:
-        raise ValueError("a test sample's error needs at least two test images")
-    return float(per_image.std() / math.sqrt(per_image.numel()))
+    return sample_error_of_mean([x.double() - y.double() for x, y in zip(a, b)])

@@ -102,3 +102,14 @@ def test_a_page_tells_no_history_of_the_book(page):
         else page.read_text(encoding="utf-8")
     found = sorted({m.group(0) for m in HISTORY.finditer(text)})
     assert not found, f"{page.name} tells the book's history ({found}); that goes in CHANGELOG.md"
+
+
+def test_the_teaching_pages_reading_times_match_the_chapters():
+    """teaching.md quotes each chapter's prose at 200 words a minute; a chapter that grows must not leave it stale."""
+    table = re.findall(r"^\| \[[^]]+\]\((\w+)\) \| ~(\d+) min \|", (ROOT / "chapters" / "teaching.md").read_text(),
+                       flags=re.M)
+    assert sorted(name for name, _ in table) == sorted(c.stem for c in CHAPTERS)
+    for name, minutes in table:
+        words = sum(len(s.split()) for s in sources(load(ROOT / "chapters" / f"{name}.ipynb"), "markdown"))
+        assert abs(int(minutes) - words / 200) <= 2, f"{name}: teaching.md says ~{minutes} min, its prose reads in " \
+                                                     f"{words / 200:.0f}"

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from alexnet_lib.engine.loop import evaluate
-from alexnet_lib.experiments.sample import decode_hits, encode_hits, paired_sample_error
+from alexnet_lib.experiments.sample import decode_hits, encode_hits, paired_sample_error, sample_error_of_mean
 from alexnet_lib.experiments.stats import sample_half_width, seeds_needed, t_interval, verdict_line, with_sample_error
 
 
@@ -42,6 +42,17 @@ def test_paired_sample_error_by_hand():
     assert paired_sample_error(a, a) == 0.0
     with pytest.raises(ValueError, match="same, non-zero number of seeds"):
         paired_sample_error(a, b[:1])
+
+
+def test_one_arms_sample_error_by_hand():
+    a = [torch.tensor([1.0, 1.0, 0.0, 1.0]), torch.tensor([1.0, 0.0, 0.0, 1.0])]
+    m = [1.0, 0.5, 0.0, 1.0]  # per image, the mean over seeds
+    sd = math.sqrt(sum((v - 0.625) ** 2 for v in m) / 3)
+    assert sample_error_of_mean(a) == pytest.approx(sd / 2)
+    with pytest.raises(ValueError, match="at least one seed"):
+        sample_error_of_mean([])
+    with pytest.raises(ValueError, match="at least two test images"):
+        sample_error_of_mean([torch.tensor([1.0])])
 
 
 def test_the_sample_error_widens_an_interval_in_quadrature():
