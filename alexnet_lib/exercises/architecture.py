@@ -44,7 +44,7 @@ def check_small_design(build: Callable[[], Any]) -> bool:
 
     return run_cases(build, "check_small_design(build)", [("build()", (), judge)],
                      "your network takes 28×28 images to 10 scores with AlexNet's ingredients, within the budget, "
-                     "and most of its parameters are in convolutions")
+                     "and at most half of its parameters in fully connected layers")
 
 
 def _tower_cases() -> list[tuple[nn.Conv2d, torch.Tensor]]:

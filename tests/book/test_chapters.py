@@ -113,3 +113,11 @@ def test_the_teaching_pages_reading_times_match_the_chapters():
         words = sum(len(s.split()) for s in sources(load(ROOT / "chapters" / f"{name}.ipynb"), "markdown"))
         assert abs(int(minutes) - words / 200) <= 2, f"{name}: teaching.md says ~{minutes} min, its prose reads in " \
                                                      f"{words / 200:.0f}"
+
+
+def test_the_instructors_page_lists_every_exercise_once():
+    listed = re.findall(r"^\| [^|]+ \| `(ex-[\w-]+)` \|", (ROOT / "chapters" / "instructors.md").read_text(), flags=re.M)
+    labels = [label for chapter in CHAPTERS
+              for label in re.findall(r"```\{exercise\}.*\n:label:\s*(\S+)", "\n".join(sources(load(chapter), "markdown")))]
+    assert len(labels) >= 3 * len(CHAPTERS)
+    assert sorted(listed) == sorted(labels)
