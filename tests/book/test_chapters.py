@@ -119,6 +119,7 @@ def test_the_instructors_page_lists_every_exercise_once():
     page = (ROOT / "chapters" / "instructors.md").read_text()
     listed = re.findall(r"^\| [^|]+ \| `(ex-[\w-]+)` \|", page, flags=re.M)
     exercise = re.compile(r"```\{exercise\}.*\n:label:\s*(\S+)")
-    labels = [label for chapter in CHAPTERS for label in exercise.findall("\n".join(sources(load(chapter), "markdown")))]
+    labels = [label for chapter in CHAPTERS
+              for label in exercise.findall("\n".join(sources(load(chapter), "markdown")))]
     assert len(labels) >= 3 * len(CHAPTERS)
     assert sorted(listed) == sorted(labels)
