@@ -153,6 +153,15 @@ def multiply_adds(model: nn.Module, input_shape: tuple) -> int:
     return layer_table(model, input_shape).total_macs
 
 
+def uses_per_parameter(model: nn.Module, input_shape: tuple, layer_type: Optional[str] = None) -> float:
+    """Multiply-adds per parameter for one image: over every layer, or over the layers of one type ("Conv2d")."""
+    rows = [r for r in layer_table(model, input_shape).rows if layer_type is None or r.type == layer_type]
+    params = sum(r.params for r in rows)
+    if not params:
+        raise ValueError(f"{type(model).__name__} has no parameters in layers of type {layer_type!r}")
+    return sum(r.macs for r in rows) / params
+
+
 def fc_parameters(n_in: int, widths: Sequence[int]) -> int:
     """Weights and biases of fully connected layers of the given widths stacked on `n_in` inputs."""
     fan_in = check_int("n_in", n_in, 1)

@@ -310,3 +310,13 @@ def test_checkers_leave_the_global_rng_alone(capsys):
     check_fc_parameters(_fc)
     assert torch.equal(state, torch.get_rng_state())
     capsys.readouterr()
+
+
+def test_uses_per_parameter_by_hand():
+    from alexnet_lib.toolkits.lenet import lenet5, uses_per_parameter
+    net = lenet5()
+    # C1 156 params, 117,600 MACs; C3 2,416 and 240,000; C5 48,120 and 48,000 (6 x 28 x 28 x 25 for C1, ...)
+    assert uses_per_parameter(net, (1, 32, 32), "Conv2d") == pytest.approx(405_600 / 50_692)
+    assert uses_per_parameter(net, (1, 32, 32)) == pytest.approx(416_520 / 61_706)
+    with pytest.raises(ValueError, match="no parameters in layers of type 'Conv3d'"):
+        uses_per_parameter(net, (1, 32, 32), "Conv3d")
