@@ -124,9 +124,10 @@ def _drawn_limits(count: int = 2) -> list[float]:
     taken = {_first_depth_below(limit) for limit in DEPTH_LIMITS}
     while len(limits) < count:
         limit = float(f"{10 ** rng.uniform(low, high):.2g}")  # as the label prints it
-        if _first_depth_below(limit) not in taken and all(abs(limit / r - 1) > 0.1 for r in ratios):
+        depth = _first_depth_below(limit)
+        if depth not in taken and all(abs(limit / r - 1) > 0.1 for r in ratios):
             limits.append(limit)
-            taken.add(_first_depth_below(limit))
+            taken.add(depth)
     return limits
 
 
