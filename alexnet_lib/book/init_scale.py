@@ -119,10 +119,11 @@ class InitScaleExplorer(LiveExplorer):
         convs = [{"in": m.in_channels, "out": m.out_channels, "kernel": m.kernel_size[0], "padding": m.padding[0]}
                  for m in net if isinstance(m, nn.Conv2d)]
         linear = next(m for m in net if isinstance(m, nn.Linear))
+        pool = next(m for m in net if isinstance(m, nn.MaxPool2d)).kernel_size  # test_live compares the JS with the net
         count, side = self.pixels.shape[0], self.pixels.shape[-1]
         return {"pixels": base64.b64encode(self.pixels.numpy().tobytes()).decode("ascii"), "count": count,
                 "side": side, "mean": MEAN, "std": STD, "convs": convs,
-                "linear": {"in": linear.in_features, "out": linear.out_features}, "pool": 2,
+                "linear": {"in": linear.in_features, "out": linear.out_features}, "pool": pool,
                 "threshold": THRESHOLD, "stages": list(STAGES), "classes": list(CLASSES)}
 
     def reference(self, settings: dict[str, Any]) -> dict[str, Any]:
